@@ -1,0 +1,9 @@
+"""Commands registered onto the `obsctl alerts` app."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the alerts app."""
