@@ -1,0 +1,143 @@
+"""AppContext: what a command reaches for (settings, output, clients), built once per run.
+
+Everything nondeterministic comes in through Seams, so tests pass their own env, streams, clock and
+HTTP transport: `CliRunner().invoke(app, args, obj=Seams(...))`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
+
+import typer
+
+from obsctl.core.errors import UsageError
+from obsctl.core.output import Output
+from obsctl.core.timeparse import utcnow
+
+if TYPE_CHECKING:
+    import httpx
+
+    from obsctl.core.http import ApiClient
+    from obsctl.core.settings import BackendSettings, Settings
+
+
+@dataclass
+class Seams:
+    """The outside world, replaceable in tests."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdout: IO[str] | None = None
+    stderr: IO[str] | None = None
+    stdout_isatty: bool | None = None
+    transport: httpx.BaseTransport | None = None
+    now: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep
+
+
+class AppContext:
+    """Per-invocation state shared by every command; clients are built lazily and cached."""
+
+    def __init__(
+        self,
+        seams: Seams,
+        *,
+        context: str | None = None,
+        config: str | None = None,
+        no_color: bool = False,
+        debug: bool = False,
+        overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        self.seams = seams
+        self.env = seams.env
+        self.context_flag = context
+        self.config_flag = config
+        self.debug = debug
+        self.overrides: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (overrides or {}).items()}
+        self.out = Output(
+            seams.stdout,
+            seams.stderr,
+            is_tty=seams.stdout_isatty,
+            color=False if no_color else None,
+            env=seams.env,
+        )
+        self._settings: Settings | None = None
+        self._clients: dict[str, ApiClient] = {}
+
+    @staticmethod
+    def of(ctx: typer.Context) -> AppContext:
+        """The AppContext of this run (set by the root callback), found from any sub-command."""
+        root = ctx.find_root()
+        obj = root.obj
+        if isinstance(obj, AppContext):
+            return obj
+        # Called without the root callback (e.g. a sub-app invoked alone in a test).
+        actx = AppContext(obj if isinstance(obj, Seams) else Seams())
+        root.obj = actx
+        return actx
+
+    def now(self) -> datetime:
+        return self.seams.now()
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from obsctl.core.settings import load_settings
+
+            self._settings = load_settings(
+                self.env,
+                config_flag=self.config_flag,
+                context_flag=self.context_flag,
+                overrides=self.overrides,
+            )
+        return self._settings
+
+    def override(self, backend: str, **values: Any) -> None:
+        """Apply per-command flags (e.g. --url) before settings are first read."""
+        clean = {k: v for k, v in values.items() if v is not None}
+        if not clean:
+            return
+        self.overrides.setdefault(backend, {}).update(clean)
+        self._settings = None
+        self._clients.pop(backend, None)
+
+    def backend_settings(self, backend: str) -> BackendSettings | None:
+        return self.settings.backend(backend)
+
+    def client(self, backend: str) -> ApiClient:
+        """The configured client for a backend; a clear usage error if none is configured."""
+        if backend in self._clients:
+            return self._clients[backend]
+        settings = self.backend_settings(backend)
+        if settings is None:
+            ctx = self.settings.context
+            where = f"context {ctx!r}" if ctx else "no context is selected"
+            raise UsageError(
+                f"no {backend} URL configured ({where})",
+                hint=(
+                    f"set OBSCTL_{backend.upper()}_URL, pass --{backend}-url where offered, or run "
+                    f"`obsctl config set-context NAME --{backend}-url URL`"
+                ),
+            )
+        from obsctl.core.http import build_client
+
+        client = build_client(
+            settings,
+            context=self.settings.context,
+            env=self.env,
+            debug=self.debug,
+            stderr=self.out.stderr,
+            transport=self.seams.transport,
+            sleep=self.seams.sleep,
+        )
+        self._clients[backend] = client
+        return client
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()

@@ -1,0 +1,472 @@
+"""Contexts, kubectl-style: one YAML file names backends per environment, flags and env override.
+
+Precedence for every value: flag > `OBSCTL_*` environment > context in the config file > default.
+`load_settings` is pure (env and paths are parameters) so it is tested without touching $HOME.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from obsctl.core.errors import ConfigError
+
+BACKENDS = ("prometheus", "alertmanager", "elasticsearch", "jaeger")
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 2
+
+# Keys a backend block may carry beyond the shared ones, per backend.
+_BACKEND_OPTIONS: dict[str, tuple[str, ...]] = {
+    "prometheus": ("path_prefix",),
+    "alertmanager": ("path_prefix",),
+    "elasticsearch": ("index", "timestamp_field", "trace_id_field"),
+    "jaeger": ("api",),
+}
+_BACKEND_KEYS = ("url", "auth", "headers", "tls", "proxy_url", "timeout", "connect_timeout", "retries")
+_AUTH_KINDS = {
+    "basic": ("username", "password", "password_file", "password_env"),
+    "bearer": ("token", "token_file", "token_env"),
+    "api_key": ("key", "key_file", "key_env"),
+}
+_TLS_KEYS = ("ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name")
+_CONTEXT_KEYS = (*BACKENDS, "health")
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """A secret given inline, by file (re-read on every request, for rotation) or by env var."""
+
+    value: str | None = None
+    file: str | None = None
+    env: str | None = None
+
+    def is_set(self) -> bool:
+        return bool(self.value or self.file or self.env)
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """How to authenticate to one backend; `kind` is none, basic, bearer or api_key."""
+
+    kind: str = "none"
+    username: str | None = None
+    secret: SecretRef = field(default_factory=SecretRef)
+
+
+@dataclass(frozen=True)
+class TLSSettings:
+    """TLS options; verification stays on unless `insecure_skip_verify` is set."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    insecure_skip_verify: bool = False
+    server_name: str | None = None
+
+
+@dataclass(frozen=True)
+class HeaderValue:
+    """An extra header; values read from a file or env var are secrets and always redacted."""
+
+    value: str | None = None
+    file: str | None = None
+    env: str | None = None
+
+    @property
+    def secret(self) -> bool:
+        return self.file is not None or self.env is not None
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """Everything needed to build a client for one backend."""
+
+    name: str
+    url: str
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    headers: Mapping[str, HeaderValue] = field(default_factory=dict)
+    tls: TLSSettings = field(default_factory=TLSSettings)
+    proxy_url: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float | None = None
+    retries: int = DEFAULT_RETRIES
+    options: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "default"  # where the URL came from: flag, env, context or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings for one invocation."""
+
+    context: str | None
+    backends: Mapping[str, BackendSettings]
+    health: Mapping[str, Any] | None = None
+    config_paths: tuple[Path, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def backend(self, name: str) -> BackendSettings | None:
+        return self.backends.get(name)
+
+
+@dataclass
+class ConfigDoc:
+    """The merged contexts document, and where each part came from (for writing back)."""
+
+    paths: tuple[Path, ...]
+    current_context: str | None
+    contexts: dict[str, dict[str, Any]]
+    context_origin: dict[str, Path]
+    raw_per_file: list[dict[str, Any]]
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """The platform's user config location for obsctl."""
+    if env.get("XDG_CONFIG_HOME"):
+        return Path(env["XDG_CONFIG_HOME"]) / "obsctl" / "config.yaml"
+    if sys.platform == "win32" and env.get("APPDATA"):
+        return Path(env["APPDATA"]) / "obsctl" / "config.yaml"
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "obsctl" / "config.yaml"
+    return home / ".config" / "obsctl" / "config.yaml"
+
+
+def config_paths(env: Mapping[str, str], flag: str | None = None) -> tuple[Path, ...]:
+    """Files to read: --config, else OBSCTL_CONFIG (several joined by os.pathsep), else the default."""
+    spec = flag or env.get("OBSCTL_CONFIG")
+    if spec:
+        return tuple(Path(p).expanduser() for p in spec.split(os.pathsep) if p)
+    return (default_config_path(env),)
+
+
+def read_config(paths: Sequence[Path]) -> ConfigDoc:
+    """Read and merge the contexts files; the first file that sets a key wins."""
+    import yaml
+
+    current: str | None = None
+    contexts: dict[str, dict[str, Any]] = {}
+    origin: dict[str, Path] = {}
+    raws: list[dict[str, Any]] = []
+    for path in paths:
+        if not path.exists():
+            raws.append({})
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level must be a mapping with `contexts:`")
+        unknown = set(data) - {"current-context", "contexts", "apiVersion", "kind"}
+        if unknown:
+            raise ConfigError(
+                f"{path}: {sorted(unknown)[0]}: unknown key",
+                hint="known top-level keys: current-context, contexts",
+            )
+        raws.append(data)
+        if current is None and data.get("current-context") is not None:
+            current = str(data["current-context"])
+        ctxs = data.get("contexts") or {}
+        if not isinstance(ctxs, dict):
+            raise ConfigError(f"{path}: contexts: must be a mapping of context name to backends")
+        for name, body in ctxs.items():
+            if str(name) in contexts:
+                continue
+            if body is None:
+                body = {}
+            if not isinstance(body, dict):
+                raise ConfigError(f"{path}: contexts.{name}: must be a mapping of backend name to settings")
+            contexts[str(name)] = body
+            origin[str(name)] = path
+    return ConfigDoc(tuple(paths), current, contexts, origin, raws)
+
+
+def load_settings(
+    env: Mapping[str, str],
+    *,
+    config_flag: str | None = None,
+    context_flag: str | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Resolve the settings for one run: file contexts, then OBSCTL_* env, then flags."""
+    paths = config_paths(env, config_flag)
+    doc = read_config(paths)
+    context = context_flag or env.get("OBSCTL_CONTEXT") or doc.current_context
+    body: dict[str, Any] = {}
+    if context is not None:
+        if context not in doc.contexts:
+            if context_flag or env.get("OBSCTL_CONTEXT") or doc.contexts:
+                known = ", ".join(sorted(doc.contexts)) or "none defined"
+                raise ConfigError(
+                    f"context {context!r} not found in {', '.join(map(str, paths))}",
+                    hint=f"known contexts: {known}; create one with `obsctl config set-context {context} ...`",
+                )
+        else:
+            body = doc.contexts[context]
+    prefix = f"contexts.{context}" if context else "contexts"
+    unknown = set(body) - set(_CONTEXT_KEYS)
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            f"{_origin(doc, context)}{prefix}.{key}: unknown backend",
+            hint=f"known keys: {', '.join(_CONTEXT_KEYS)}",
+        )
+    backends: dict[str, BackendSettings] = {}
+    for name in BACKENDS:
+        block = body.get(name)
+        if block is not None and not isinstance(block, dict):
+            raise ConfigError(
+                f"{_origin(doc, context)}{prefix}.{name}: must be a mapping with at least `url`"
+            )
+        merged = dict(block or {})
+        source = "context" if merged.get("url") else "default"
+        env_over = _env_overrides(env, name)
+        if env_over.get("url"):
+            source = "env"
+        merged.update(env_over)
+        flag_over = dict((overrides or {}).get(name) or {})
+        if flag_over.get("url"):
+            source = "flag"
+        merged.update({k: v for k, v in flag_over.items() if v is not None})
+        if not merged.get("url"):
+            continue
+        where = (
+            f"{_origin(doc, context)}{prefix}.{name}"
+            if source in ("context", "default")
+            else (f"OBSCTL_{name.upper()}" if source == "env" else f"--{name}-url")
+        )
+        backends[name] = _parse_backend(name, merged, where, source)
+    health = body.get("health")
+    if health is not None and not isinstance(health, dict):
+        raise ConfigError(f"{_origin(doc, context)}{prefix}.health: must be a mapping with `probes:`")
+    return Settings(context=context, backends=backends, health=health, config_paths=paths, env=dict(env))
+
+
+def _origin(doc: ConfigDoc, context: str | None) -> str:
+    path = doc.context_origin.get(context or "")
+    return f"{path}: " if path else ""
+
+
+def _env_overrides(env: Mapping[str, str], backend: str) -> dict[str, Any]:
+    """OBSCTL_<BACKEND>_URL / _TOKEN / _USERNAME / _PASSWORD / _API_KEY / _TIMEOUT / _INSECURE / _CA_FILE."""
+    p = f"OBSCTL_{backend.upper()}_"
+    out: dict[str, Any] = {}
+    if env.get(p + "URL"):
+        out["url"] = env[p + "URL"]
+    if env.get(p + "TIMEOUT"):
+        out["timeout"] = env[p + "TIMEOUT"]
+    if env.get(p + "RETRIES"):
+        out["retries"] = env[p + "RETRIES"]
+    if env.get(p + "TOKEN"):
+        out["auth"] = {"bearer": {"token_env": p + "TOKEN"}}
+    elif env.get(p + "API_KEY"):
+        out["auth"] = {"api_key": {"key_env": p + "API_KEY"}}
+    elif env.get(p + "USERNAME"):
+        out["auth"] = {"basic": {"username": env[p + "USERNAME"], "password_env": p + "PASSWORD"}}
+    tls: dict[str, Any] = {}
+    if env.get(p + "CA_FILE"):
+        tls["ca_file"] = env[p + "CA_FILE"]
+    if env.get(p + "INSECURE_SKIP_VERIFY", "").lower() in ("1", "true", "yes"):
+        tls["insecure_skip_verify"] = True
+    if tls:
+        out["tls"] = tls
+    if env.get(p + "TENANT"):
+        out["headers"] = {"X-Scope-OrgID": env[p + "TENANT"]}
+    return out
+
+
+def _parse_backend(name: str, block: Mapping[str, Any], where: str, source: str) -> BackendSettings:
+    allowed = set(_BACKEND_KEYS) | set(_BACKEND_OPTIONS.get(name, ()))
+    unknown = set(block) - allowed
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(f"{where}.{key}: unknown key", hint=f"known keys: {', '.join(sorted(allowed))}")
+    url = str(block["url"]).strip()
+    check_url(url, f"{where}.url")
+    return BackendSettings(
+        name=name,
+        url=url.rstrip("/"),
+        auth=_parse_auth(block.get("auth"), f"{where}.auth"),
+        headers=_parse_headers(block.get("headers"), f"{where}.headers"),
+        tls=_parse_tls(block.get("tls"), f"{where}.tls"),
+        proxy_url=_opt_url(block.get("proxy_url"), f"{where}.proxy_url"),
+        timeout=_seconds(block.get("timeout", DEFAULT_TIMEOUT), f"{where}.timeout"),
+        connect_timeout=(
+            None
+            if block.get("connect_timeout") is None
+            else _seconds(block["connect_timeout"], f"{where}.connect_timeout")
+        ),
+        retries=_int(block.get("retries", DEFAULT_RETRIES), f"{where}.retries"),
+        options={k: block[k] for k in _BACKEND_OPTIONS.get(name, ()) if k in block},
+        source=source,
+    )
+
+
+def check_url(url: str, where: str) -> None:
+    """Raise ConfigError unless `url` is an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
+        raise ConfigError(f"{where}: not a URL: {url!r}", hint="expected e.g. http://127.0.0.1:9090")
+
+
+def _opt_url(value: Any, where: str) -> str | None:
+    if value in (None, ""):
+        return None
+    parts = urlsplit(str(value))
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        raise ConfigError(f"{where}: not a proxy URL: {value!r}", hint="expected e.g. http://proxy:3128")
+    return str(value)
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a duration such as 10s, got {value!r}")
+    if isinstance(value, (int, float)):
+        if value <= 0:
+            raise ConfigError(f"{where}: must be positive, got {value!r}")
+        return float(value)
+    from obsctl.core.timeparse import parse_duration
+
+    try:
+        seconds = parse_duration(str(value)).total_seconds()
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{where}: must be positive, got {value!r}")
+    return seconds
+
+
+def _int(value: Any, where: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected a whole number, got {value!r}") from None
+    if number < 0 or isinstance(value, bool):
+        raise ConfigError(f"{where}: expected a whole number >= 0, got {value!r}")
+    return number
+
+
+def _parse_auth(block: Any, where: str) -> AuthSettings:
+    if block in (None, {}):
+        return AuthSettings()
+    if not isinstance(block, dict) or len(block) != 1:
+        raise ConfigError(f"{where}: expected exactly one of {', '.join(_AUTH_KINDS)}")
+    kind, body = next(iter(block.items()))
+    if kind not in _AUTH_KINDS:
+        raise ConfigError(f"{where}.{kind}: unknown auth kind", hint=f"known kinds: {', '.join(_AUTH_KINDS)}")
+    if not isinstance(body, dict):
+        raise ConfigError(f"{where}.{kind}: must be a mapping")
+    unknown = set(body) - set(_AUTH_KINDS[kind])
+    if unknown:
+        raise ConfigError(
+            f"{where}.{kind}.{sorted(unknown)[0]}: unknown key",
+            hint=f"known keys: {', '.join(_AUTH_KINDS[kind])}",
+        )
+    field_name = {"basic": "password", "bearer": "token", "api_key": "key"}[kind]
+    secret = SecretRef(
+        value=_str_or_none(body.get(field_name)),
+        file=_str_or_none(body.get(f"{field_name}_file")),
+        env=_str_or_none(body.get(f"{field_name}_env")),
+    )
+    if sum(x is not None for x in (secret.value, secret.file, secret.env)) > 1:
+        raise ConfigError(
+            f"{where}.{kind}: set only one of {field_name}, {field_name}_file, {field_name}_env"
+        )
+    if kind == "basic" and not body.get("username"):
+        raise ConfigError(f"{where}.basic.username: required")
+    if kind != "basic" and not secret.is_set():
+        raise ConfigError(f"{where}.{kind}: needs {field_name}, {field_name}_file or {field_name}_env")
+    return AuthSettings(kind=kind, username=_str_or_none(body.get("username")), secret=secret)
+
+
+def _parse_headers(block: Any, where: str) -> dict[str, HeaderValue]:
+    if block in (None, {}):
+        return {}
+    if not isinstance(block, dict):
+        raise ConfigError(f"{where}: must be a mapping of header name to value")
+    out: dict[str, HeaderValue] = {}
+    for name, value in block.items():
+        if isinstance(value, dict):
+            unknown = set(value) - {"value", "file", "env"}
+            if unknown or len(value) != 1:
+                raise ConfigError(f"{where}.{name}: expected a string or one of value/file/env")
+            out[str(name)] = HeaderValue(
+                value=_str_or_none(value.get("value")),
+                file=_str_or_none(value.get("file")),
+                env=_str_or_none(value.get("env")),
+            )
+        elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            out[str(name)] = HeaderValue(value=str(value))
+        else:
+            raise ConfigError(f"{where}.{name}: expected a string, got {type(value).__name__}")
+    return out
+
+
+def _parse_tls(block: Any, where: str) -> TLSSettings:
+    if block in (None, {}):
+        return TLSSettings()
+    if not isinstance(block, dict):
+        raise ConfigError(f"{where}: must be a mapping")
+    unknown = set(block) - set(_TLS_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}.{sorted(unknown)[0]}: unknown key", hint=f"known keys: {', '.join(_TLS_KEYS)}"
+        )
+    skip = block.get("insecure_skip_verify", False)
+    if not isinstance(skip, bool):
+        raise ConfigError(f"{where}.insecure_skip_verify: expected true or false, got {skip!r}")
+    if bool(block.get("cert_file")) != bool(block.get("key_file")):
+        raise ConfigError(f"{where}: cert_file and key_file go together")
+    return TLSSettings(
+        ca_file=_str_or_none(block.get("ca_file")),
+        cert_file=_str_or_none(block.get("cert_file")),
+        key_file=_str_or_none(block.get("key_file")),
+        insecure_skip_verify=skip,
+        server_name=_str_or_none(block.get("server_name")),
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def write_config_atomic(path: Path, data: Mapping[str, Any]) -> Path | None:
+    """Write the contexts file atomically (temp file + rename), mode 0600.
+
+    YAML round-trips drop comments, so when the old file had any we keep it as `<name>.bak` and
+    return that path for the caller to mention: nothing the user wrote is lost silently.
+    """
+    import yaml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    backup: Path | None = None
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if any(line.lstrip().startswith("#") for line in old.splitlines()):
+            backup = path.with_name(path.name + ".bak")
+            backup.write_text(old, encoding="utf-8")
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    fd, tmp = tempfile.mkstemp(prefix=".obsctl-", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return backup

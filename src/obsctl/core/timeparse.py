@@ -1,0 +1,122 @@
+"""One time and duration parser for every command, so `--since 15m` means the same everywhere.
+
+Accepted times: `now`, `now-15m`, `now+1h`, a bare duration (`15m`, meaning that long ago),
+RFC 3339 (`2026-01-02T03:04:05Z`, offsets, fractions), dates (`2026-01-02`, midnight UTC),
+unix seconds (`1767322800`, `1767322800.5`) and unix milliseconds (13 digits).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime, timedelta, timezone
+
+_UNITS: dict[str, float] = {
+    "y": 365 * 86400,
+    "w": 7 * 86400,
+    "d": 86400,
+    "h": 3600,
+    "m": 60,
+    "s": 1,
+    "ms": 0.001,
+}
+_ORDER = list(_UNITS)
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|[ywdhms])")
+_RELATIVE = re.compile(r"^now\s*(?:([+-])\s*(.+))?$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a Prometheus-style duration: `15m`, `1h30m`, `2d`, `500ms`, `1.5h`.
+
+    Units run from largest to smallest, each at most once, as Prometheus requires.
+    """
+    raw = text.strip()
+    parts = _PART.findall(raw)
+    if not parts or "".join(n + u for n, u in parts) != raw:
+        raise ValueError(f"invalid duration {text!r} (expected e.g. 30s, 15m, 1h30m, 2d)")
+    idx = [_ORDER.index(u) for _, u in parts]
+    if any(a >= b for a, b in itertools.pairwise(idx)):
+        raise ValueError(f"invalid duration {text!r}: units must go from largest to smallest, once each")
+    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+
+
+def format_duration(value: timedelta | float) -> str:
+    """Render seconds the way Prometheus does (`1h30m`, `5m`, `250ms`), for stable output."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if seconds == 0:
+        return "0s"
+    sign = "-" if seconds < 0 else ""
+    ms_total = round(abs(seconds) * 1000)
+    out = []
+    for unit in ("y", "w", "d", "h", "m", "s"):
+        size = int(_UNITS[unit] * 1000)
+        count, ms_total = divmod(ms_total, size)
+        if count:
+            out.append(f"{count}{unit}")
+    if ms_total:
+        out.append(f"{ms_total}ms")
+    return sign + "".join(out)
+
+
+def parse_time(text: str, now: datetime) -> datetime:
+    """Parse a point in time relative to `now` (an aware datetime); always returns aware UTC."""
+    raw = text.strip()
+    if not raw:
+        raise ValueError("empty time (expected now, now-15m, 15m, RFC 3339 or unix seconds)")
+    now = now.astimezone(timezone.utc)
+    rel = _RELATIVE.match(raw.lower())
+    if rel:
+        sign, amount = rel.groups()
+        if not sign:
+            return now
+        delta = parse_duration(amount.strip())
+        return now - delta if sign == "-" else now + delta
+    if _NUMBER.match(raw):
+        number = float(raw)
+        # 13+ integer digits: milliseconds (1e12 s would be the year 33658).
+        if len(raw.split(".")[0]) >= 13:
+            number /= 1000.0
+        return datetime.fromtimestamp(number, tz=timezone.utc)
+    if _PART.match(raw):
+        try:
+            return now - parse_duration(raw)
+        except ValueError:
+            pass
+    parsed = _parse_iso(raw)
+    if parsed is None:
+        raise ValueError(
+            f"invalid time {text!r} (expected now, now-15m, 15m, 2026-01-02T03:04:05Z, 2026-01-02 or unix seconds)"
+        )
+    return parsed
+
+
+def _parse_iso(raw: str) -> datetime | None:
+    candidate = raw
+    if candidate.endswith(("Z", "z")):
+        candidate = candidate[:-1] + "+00:00"
+    # Python 3.10's fromisoformat takes at most 6 fractional digits; RFC 3339 allows nanoseconds.
+    candidate = re.sub(r"(\.\d{6})\d+", r"\1", candidate)
+    try:
+        parsed = datetime.fromisoformat(candidate)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def to_rfc3339(value: datetime) -> str:
+    """Format an aware datetime as RFC 3339 UTC with a `Z`, as every backend API accepts."""
+    text = value.astimezone(timezone.utc).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def to_unix(value: datetime) -> float:
+    """Seconds since the epoch, as Prometheus' API takes them."""
+    return value.timestamp()
+
+
+def utcnow() -> datetime:
+    """The current time, aware UTC (the default `now` seam)."""
+    return datetime.now(timezone.utc)

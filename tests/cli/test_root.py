@@ -1,0 +1,69 @@
+"""The root CLI: help, version, wiring of the groups, exit codes at the boundary."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from obsctl import __version__
+
+
+def test_version(run_cli):
+    result = run_cli(["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"obsctl {__version__}\n"
+
+
+def test_help_lists_every_group_in_order(run_cli):
+    result = run_cli(["--help"])
+    assert result.exit_code == 0
+    lines = result.stdout.split("Commands:")[1].splitlines()
+    groups = [line.split()[0] for line in lines if line.startswith("  ") and line.split()]
+    assert groups == ["health", "metrics", "logs", "traces", "alerts", "instrument", "config"]
+
+
+def test_unknown_flag_exits_2(run_cli):
+    result = run_cli(["--no-such-flag"])
+    assert result.exit_code == 2
+    assert "No such option" in result.stderr
+
+
+def test_not_built_group_says_so_and_exits_2(run_cli):
+    result = run_cli(["logs", "tail", "--trace-id", "abc"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0] == "obsctl: error: `obsctl logs` is not built yet"
+
+
+def test_python_dash_m_runs_the_same_cli():
+    proc = subprocess.run(
+        [sys.executable, "-m", "obsctl", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"obsctl {__version__}"
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; sys.argv=['obsctl','--help']\n"
+        "from obsctl.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy=[m for m in ('elasticsearch','opentelemetry','prometheus_api_client','requests','libcst','pandas',"
+        "'rich','yaml','psutil','tabulate','re2') if m in sys.modules]\n"
+        "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "HEAVY=" in proc.stderr
+    assert proc.stderr.split("HEAVY=")[1].strip() == ""
+
+
+def test_version_does_not_import_heavy_libraries():
+    code = (
+        "import sys; sys.argv=['obsctl','--version']\n"
+        "from obsctl.cli import main\nmain()\n"
+        "heavy=[m for m in ('elasticsearch','opentelemetry','prometheus_api_client','requests','libcst','pandas',"
+        "'httpx') if m in sys.modules]\n"
+        "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.stderr.split("HEAVY=")[1].strip() == ""
