@@ -30,7 +30,16 @@ from typing import Any
 from obsctl.alerts.config import AlertmanagerConfig
 from obsctl.core.errors import UsageError
 
-__all__ = ["Case", "CaseFile", "CaseResult", "load_cases_file", "load_cases_text", "run_case", "run_cases", "to_junit"]
+__all__ = [
+    "Case",
+    "CaseFile",
+    "CaseResult",
+    "load_cases_file",
+    "load_cases_text",
+    "run_case",
+    "run_cases",
+    "to_junit",
+]
 
 _CASE_KEYS = {"name", "labels", "expect", "at", "firing"}
 _EXPECT_KEYS = {
@@ -109,21 +118,63 @@ class CaseResult:
         return out
 
 
-def _loader() -> Any:
-    """libyaml loader that keeps every non-null scalar as its text (yaml.v2's view of label values)."""
+def _parse_yaml_text(text: str) -> Any:
+    """YAML -> Python with every non-null scalar kept as its text (yaml.v2's view of label values).
+
+    libyaml composes the nodes; tag resolution is skipped (all scalars are strings, only `~`,
+    `null` and empty are null), and the cyclic GC is paused while the many small objects are made:
+    together that is ~5x faster than yaml.safe_load on a 10,000-case file.
+    """
+    import gc
+
     import yaml
+    from yaml import MappingNode, ScalarNode, SequenceNode
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    null_tag, str_tag = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
+    nulls = ("", "~", "null", "Null", "NULL")
 
     class _TextLoader(base):  # type: ignore[misc, valid-type]
-        pass
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is ScalarNode:
+                return null_tag if implicit[0] and value in nulls else str_tag
+            return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
 
-    def as_text(loader: Any, node: Any) -> str:
-        return str(node.value)
+    def conv(node: Any) -> Any:
+        if isinstance(node, ScalarNode):
+            return None if node.tag == null_tag else node.value
+        if isinstance(node, SequenceNode):
+            return [conv(x) for x in node.value]
+        if isinstance(node, MappingNode):
+            out = {}
+            for k, v in node.value:
+                if k.tag == "tag:yaml.org,2002:merge":
+                    raise CaseFileError("YAML merge keys (<<) are not supported in case files")
+                out[conv(k)] = conv(v)
+            return out
+        return None
 
-    for tag in ("bool", "int", "float", "timestamp"):
-        _TextLoader.add_constructor(f"tag:yaml.org,2002:{tag}", as_text)
-    return _TextLoader
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        root = yaml.compose(text, Loader=_TextLoader)
+        return None if root is None else conv(root)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _json_text(value: Any) -> Any:
+    """JSON scalars as the text a YAML reader would keep (500 -> "500", true -> "true")."""
+    if isinstance(value, dict):
+        return {k: _json_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_text(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -152,7 +203,9 @@ def parse_at(value: str, where: str) -> datetime:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError:
-        raise CaseFileError(f"{where}: {value!r} is not an RFC 3339 time (e.g. 2026-01-03T02:00:00+01:00)") from None
+        raise CaseFileError(
+            f"{where}: {value!r} is not an RFC 3339 time (e.g. 2026-01-03T02:00:00+01:00)"
+        ) from None
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)
 
 
@@ -176,7 +229,9 @@ def _parse_case(raw: Any, i: int, source: str) -> Case:
     label = f"{source}: case {name!r}" if isinstance(name, str) and name else f"{source}: cases[{i}]"
     unknown = sorted(set(raw) - _CASE_KEYS, key=str)
     if unknown:
-        raise CaseFileError(f"{label}: unknown field {unknown[0]!r}", hint="a case has name, labels, expect, at, firing")
+        raise CaseFileError(
+            f"{label}: unknown field {unknown[0]!r}", hint="a case has name, labels, expect, at, firing"
+        )
     if name is None:
         name = f"case {i + 1}"
     if not isinstance(name, str):
@@ -189,10 +244,13 @@ def _parse_case(raw: Any, i: int, source: str) -> Case:
         bad = sorted(set(expect) - _EXPECT_KEYS, key=str)
         if bad:
             raise CaseFileError(
-                f"{label}: unknown field 'expect.{bad[0]}'", hint="expect takes " + ", ".join(sorted(_EXPECT_KEYS))
+                f"{label}: unknown field 'expect.{bad[0]}'",
+                hint="expect takes " + ", ".join(sorted(_EXPECT_KEYS)),
             )
         if "receivers" in expect and "receivers_any_order" in expect:
-            raise CaseFileError(f"{label}: use either expect.receivers or expect.receivers_any_order, not both")
+            raise CaseFileError(
+                f"{label}: use either expect.receivers or expect.receivers_any_order, not both"
+            )
         clean: dict[str, Any] = {}
         for key, value in expect.items():
             where = f"{label}: expect.{key}"
@@ -229,8 +287,18 @@ def load_cases_text(text: str, source: str) -> CaseFile:
     """Parse a case file's text; CaseFileError (exit 2) names the case and the field."""
     import yaml
 
+    doc: Any = None
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):  # generated case files are often JSON, which is YAML too
+        import json
+
+        try:
+            doc = _json_text(json.loads(text))
+        except ValueError:
+            doc = None
     try:
-        doc = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader subclass
+        if doc is None:
+            doc = _parse_yaml_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
@@ -241,7 +309,9 @@ def load_cases_text(text: str, source: str) -> CaseFile:
         raise CaseFileError(f"{source}: expected a mapping with `cases:` (and optional `config:`)")
     unknown = sorted(set(doc) - {"config", "cases"}, key=str)
     if unknown:
-        raise CaseFileError(f"{source}: unknown top-level field {unknown[0]!r}", hint="a case file has `config:` and `cases:`")
+        raise CaseFileError(
+            f"{source}: unknown top-level field {unknown[0]!r}", hint="a case file has `config:` and `cases:`"
+        )
     raw_cases = doc.get("cases")
     if not isinstance(raw_cases, list):
         raise CaseFileError(f"{source}: `cases:` must be a list")
@@ -281,14 +351,20 @@ def run_case(
     failures = result.failures
     if "receivers" in expect and expect["receivers"] != receivers:
         failures.append(f"receivers: expected {_fmt(expect['receivers'])}, got {_fmt(receivers)}")
-    if "receivers_any_order" in expect and sorted(set(expect["receivers_any_order"])) != sorted(set(receivers)):
-        failures.append(f"receivers (any order): expected {_fmt(sorted(set(expect['receivers_any_order'])))}, got {_fmt(sorted(set(receivers)))}")
+    if "receivers_any_order" in expect and sorted(set(expect["receivers_any_order"])) != sorted(
+        set(receivers)
+    ):
+        failures.append(
+            f"receivers (any order): expected {_fmt(sorted(set(expect['receivers_any_order'])))}, got {_fmt(sorted(set(receivers)))}"
+        )
     if "group_by" in expect:
         want = expect["group_by"]
         for r in routes:
             got = r.group_by
             if (sorted(want) if want != ["..."] else want) != (sorted(got) if got != ["..."] else got):
-                failures.append(f"group_by of {r.receiver} ({r.key_path}): expected {_fmt(want)}, got {_fmt(got)}")
+                failures.append(
+                    f"group_by of {r.receiver} ({r.key_path}): expected {_fmt(want)}, got {_fmt(got)}"
+                )
     for key in ("group_wait", "group_interval", "repeat_interval"):
         if key in expect:
             from obsctl.alerts.config import parse_duration
@@ -296,9 +372,15 @@ def run_case(
             for r in routes:
                 got_s = getattr(r, key)
                 if parse_duration(got_s) != expect[key]:
-                    failures.append(f"{key} of {r.receiver} ({r.key_path}): expected {_secs(expect[key])}, got {got_s}")
+                    failures.append(
+                        f"{key} of {r.receiver} ({r.key_path}): expected {_secs(expect[key])}, got {got_s}"
+                    )
     at = case.at or default_at
-    if at is not None and (case.at is not None or "muted" in expect or any(r.mute_time_intervals or r.active_time_intervals for r in routes)):
+    if at is not None and (
+        case.at is not None
+        or "muted" in expect
+        or any(r.mute_time_intervals or r.active_time_intervals for r in routes)
+    ):
         from obsctl.alerts.timeintervals import is_muted
 
         verdicts = [is_muted(config, r, at) for r in routes]
@@ -307,7 +389,9 @@ def run_case(
         result.muted_reason = "; ".join(reasons) if reasons else None
         if "muted" in expect and expect["muted"] != result.muted:
             why = f" ({result.muted_reason})" if result.muted_reason else ""
-            failures.append(f"muted: expected {_b(expect['muted'])}, got {_b(result.muted)}{why} at {at.isoformat()}")
+            failures.append(
+                f"muted: expected {_b(expect['muted'])}, got {_b(result.muted)}{why} at {at.isoformat()}"
+            )
     if case.firing is not None:
         from obsctl.alerts.inhibit import inhibiting_rule
 
@@ -320,7 +404,9 @@ def run_case(
     return result
 
 
-def run_cases(config: AlertmanagerConfig, cases: Sequence[Case], *, default_at: datetime | None = None) -> list[CaseResult]:
+def run_cases(
+    config: AlertmanagerConfig, cases: Sequence[Case], *, default_at: datetime | None = None
+) -> list[CaseResult]:
     """Run every case against one config (the tree and regex caches are shared)."""
     return [run_case(config, c, default_at=default_at) for c in cases]
 
@@ -360,8 +446,8 @@ def to_junit(results: Sequence[CaseResult], suite: str = "obsctl alerts test", e
     failed = sum(1 for r in results if not r.passed)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f"<testsuites tests=\"{len(results)}\" failures=\"{failed}\" errors=\"0\" time=\"{elapsed:.3f}\">",
-        f"  <testsuite name={quoteattr(suite)} tests=\"{len(results)}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{elapsed:.3f}\">",
+        f'<testsuites tests="{len(results)}" failures="{failed}" errors="0" time="{elapsed:.3f}">',
+        f'  <testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failed}" errors="0" skipped="0" time="{elapsed:.3f}">',
     ]
     for r in results:
         labels = ",".join(f"{k}={v}" for k, v in r.case.labels.items())
@@ -372,7 +458,7 @@ def to_junit(results: Sequence[CaseResult], suite: str = "obsctl alerts test", e
         msg = "; ".join(r.failures)
         body = escape(f"labels: {{{labels}}}\nreceivers: {', '.join(r.receivers)}\n" + "\n".join(r.failures))
         lines.append(f"{head}>")
-        lines.append(f"      <failure message={quoteattr(msg)} type=\"RouteExpectation\">{body}</failure>")
+        lines.append(f'      <failure message={quoteattr(msg)} type="RouteExpectation">{body}</failure>')
         lines.append("    </testcase>")
     lines.append("  </testsuite>")
     lines.append("</testsuites>")

@@ -87,7 +87,9 @@ def lint_config(cfg: AlertmanagerConfig) -> list[Finding]:
                 continue
             for earlier in node.routes[:j]:
                 if route_shadowed_by(earlier, later):
-                    what = "has no matchers" if not earlier.compiled else "matches everything this route matches"
+                    what = (
+                        "has no matchers" if not earlier.compiled else "matches everything this route matches"
+                    )
                     add(
                         "warning",
                         "shadowed-route",
@@ -121,14 +123,32 @@ def lint_config(cfg: AlertmanagerConfig) -> list[Finding]:
     referenced = {n for r in cfg.route.walk() for n in (*r.mute_time_intervals, *r.active_time_intervals)}
     for name, line in cfg.time_interval_lines.items():
         if name not in referenced:
-            add("warning", "unused-time-interval", f'time interval "{name}" is not used by any route', line, "time_intervals")
+            add(
+                "warning",
+                "unused-time-interval",
+                f'time interval "{name}" is not used by any route',
+                line,
+                "time_intervals",
+            )
 
     for rule in cfg.inhibit_rules:
         path = f"inhibit_rules[{rule.index}]"
         if not rule.target_matchers:
-            add("warning", "inhibit-all-targets", "inhibit rule has no target matchers: a matching source mutes every alert", rule.line, path)
+            add(
+                "warning",
+                "inhibit-all-targets",
+                "inhibit rule has no target matchers: a matching source mutes every alert",
+                rule.line,
+                path,
+            )
         if not rule.source_matchers:
-            add("warning", "inhibit-any-source", "inhibit rule has no source matchers: any firing alert is a source", rule.line, path)
+            add(
+                "warning",
+                "inhibit-any-source",
+                "inhibit rule has no source matchers: any firing alert is a source",
+                rule.line,
+                path,
+            )
         if not rule.equal:
             add(
                 "info",

@@ -38,8 +38,16 @@ class Change:
             "name": self.name,
             "labels": dict(self.labels),
             "changes": list(self.kinds),
-            "old": {"receivers": self.old_receivers, "group_by": self.old_group_by, "timing": self.old_timing},
-            "new": {"receivers": self.new_receivers, "group_by": self.new_group_by, "timing": self.new_timing},
+            "old": {
+                "receivers": self.old_receivers,
+                "group_by": self.old_group_by,
+                "timing": self.old_timing,
+            },
+            "new": {
+                "receivers": self.new_receivers,
+                "group_by": self.new_group_by,
+                "timing": self.new_timing,
+            },
         }
 
 

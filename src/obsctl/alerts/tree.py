@@ -46,14 +46,24 @@ def _label(node: RouteNode, style: Style, marked: bool = False) -> str:
         matchers = "{" + ",".join(m.matchers) + "}" if m.matchers else "{}  (matches everything)"
         parts.append(matchers)
     recv = f"→ {m.receiver}"
-    parts.append(style(recv, "green" if marked else "bold") if r.receiver else style(recv, "dim") + style(" (inherited)", "dim"))
+    parts.append(
+        style(recv, "green" if marked else "bold")
+        if r.receiver
+        else style(recv, "dim") + style(" (inherited)", "dim")
+    )
     if r.continue_:
         parts.append(style("continue", "yellow"))
     if r.group_by is not None or r.group_by_all:
         parts.append("group_by: [" + ", ".join(m.group_by) + "]")
-    timing = [f"{k}: {getattr(r, k)}" for k in ("group_wait", "group_interval", "repeat_interval") if getattr(r, k)]
+    timing = [
+        f"{k}: {getattr(r, k)}" for k in ("group_wait", "group_interval", "repeat_interval") if getattr(r, k)
+    ]
     if node.parent is None:
-        timing = [f"group_wait: {m.group_wait}", f"group_interval: {m.group_interval}", f"repeat_interval: {m.repeat_interval}"]
+        timing = [
+            f"group_wait: {m.group_wait}",
+            f"group_interval: {m.group_interval}",
+            f"repeat_interval: {m.repeat_interval}",
+        ]
     parts.extend(timing)
     if r.mute_time_intervals:
         parts.append("mute: " + ",".join(r.mute_time_intervals))
@@ -85,7 +95,9 @@ def render_tree(
         kids = [c for c in node.children if keep is None or c.path in keep]
         for i, child in enumerate(kids):
             last = i == len(kids) - 1
-            lines.append(prefix + ("└── " if last else "├── ") + _label(child, style, child.path in marked_set))
+            lines.append(
+                prefix + ("└── " if last else "├── ") + _label(child, style, child.path in marked_set)
+            )
             walk(child, prefix + ("    " if last else "│   "))
 
     walk(root, "")

@@ -14,12 +14,73 @@ AMTOOL = shutil.which("amtool")
 
 # Values that exercise RE2 vs Python-re differences, escaping, Unicode and empty labels.
 TRICKY_VALUES = [
-    "", "x", "y", "z", "a", "b", "aa", "aaa", "aaaa", "abc", "ABC", "abc\n", "a\nb", "aXb", "a.b", "foo",
-    "foo bar", "foo.bar", " ", "  ", "Ωμέγα", "αβγ", "\u212a", "k", "K", "123", "12a", "/api/v1", "/apix",
-    "a, b", 'say "hi"', "line1\nline2", "back\\slash", "spurious\\d", "unquoted value", "ünïcødé", "日本語",
-    "STRASSE", "straße", "🔥", "😀", ".*", "x,y", "1", "2", "3", "prometheus", "node_exporter",
-    "localhost:9090", "critical", "warning", "info", "prod", "dev", "db", "storage", "api", "web", "500",
-    "true", "1.0", "0x1F", "yes", "Watchdog", "InfoInhibitor", "foo\t", "tab\there",
+    "",
+    "x",
+    "y",
+    "z",
+    "a",
+    "b",
+    "aa",
+    "aaa",
+    "aaaa",
+    "abc",
+    "ABC",
+    "abc\n",
+    "a\nb",
+    "aXb",
+    "a.b",
+    "foo",
+    "foo bar",
+    "foo.bar",
+    " ",
+    "  ",
+    "Ωμέγα",
+    "αβγ",
+    "\u212a",
+    "k",
+    "K",
+    "123",
+    "12a",
+    "/api/v1",
+    "/apix",
+    "a, b",
+    'say "hi"',
+    "line1\nline2",
+    "back\\slash",
+    "spurious\\d",
+    "unquoted value",
+    "ünïcødé",
+    "日本語",
+    "STRASSE",
+    "straße",
+    "🔥",
+    "😀",
+    ".*",
+    "x,y",
+    "1",
+    "2",
+    "3",
+    "prometheus",
+    "node_exporter",
+    "localhost:9090",
+    "critical",
+    "warning",
+    "info",
+    "prod",
+    "dev",
+    "db",
+    "storage",
+    "api",
+    "web",
+    "500",
+    "true",
+    "1.0",
+    "0x1F",
+    "yes",
+    "Watchdog",
+    "InfoInhibitor",
+    "foo\t",
+    "tab\there",
 ]
 
 
@@ -40,7 +101,9 @@ def amtool_receivers(config: Path, args: Sequence[str], timeout: float = 20) -> 
 def amtool_check(config: Path) -> tuple[int, str]:
     """(exit code, combined output) of `amtool check-config`."""
     assert AMTOOL is not None
-    proc = subprocess.run([AMTOOL, "check-config", str(config)], capture_output=True, text=True, timeout=20, check=False)
+    proc = subprocess.run(
+        [AMTOOL, "check-config", str(config)], capture_output=True, text=True, timeout=20, check=False
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -77,16 +140,24 @@ def label_sets(cfg: AlertmanagerConfig, n: int, rng: random.Random) -> list[list
     cands = candidate_values(cfg)
     names = sorted(cands) or ["alertname"]
     out: list[list[str]] = []
+    routes = list(cfg.route.walk())
     for _ in range(n):
         chosen = [x for x in names if rng.random() < 0.6]
         if rng.random() < 0.2:
             chosen.append(rng.choice(["alertname", "extra", "severity", "instance"]))
-        args = []
+        values: dict[str, str] = {}
         for name in chosen:
             pool = cands.get(name, [])
-            value = rng.choice(pool) if pool and rng.random() < 0.7 else rng.choice(TRICKY_VALUES)
-            args.append(label_arg(name, value, rng))
-        out.append(args)
+            values[name] = rng.choice(pool) if pool and rng.random() < 0.7 else rng.choice(TRICKY_VALUES)
+        if rng.random() < 0.5:
+            # aim at one route: give every label its equality matchers name (deep paths get hit)
+            target = rng.choice(routes)
+            for m in target.compiled:
+                if m.op == "=":
+                    values[m.name] = m.value
+                elif m.op == "=~" and rng.random() < 0.7:
+                    values[m.name] = rng.choice(m.value.split("|"))
+        out.append([label_arg(k, v, rng) for k, v in values.items()])
     return out
 
 
@@ -150,33 +221,173 @@ def random_config(rng: random.Random, idx: int) -> str:
 # Configs amtool check-config rejects; (file name, YAML, text obsctl's message must contain, line).
 INVALID_CONFIGS: list[tuple[str, str, str, int | None]] = [
     ("yaml_syntax.yml", "route:\n  receiver: a\n   routes: [\nreceivers: [{name: a}]\n", "invalid YAML", 3),
-    ("unknown_field.yml", "route:\n  receiver: a\n  recevier: b\nreceivers: [{name: a}]\n", "field recevier not found", 3),
-    ("undefined_receiver.yml", "route:\n  receiver: a\n  routes:\n    - receiver: nope\nreceivers: [{name: a}]\n", 'undefined receiver "nope"', 4),
-    ("duplicate_receiver.yml", "route: {receiver: a}\nreceivers:\n  - name: a\n  - name: a\n", 'notification config name "a" is not unique', 4),
-    ("bad_match_re.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      match_re: {x: '(('}\nreceivers: [{name: a}]\n", "error parsing regexp", 5),
-    ("bad_matcher_regex.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['x=~\"[z-a]\"']\nreceivers: [{name: a}]\n", "error parsing regexp", 5),
-    ("bad_matcher_format.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['just-a-word']\nreceivers: [{name: a}]\n", "bad matcher format", 5),
-    ("unescaped_quote.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['x=\"a\"b\"']\nreceivers: [{name: a}]\n", "unescaped double quote", 5),
-    ("root_matchers.yml", "route:\n  receiver: a\n  matchers: ['x=\"y\"']\nreceivers: [{name: a}]\n", "root route must not have any matchers", 2),
-    ("root_no_receiver.yml", "route:\n  group_by: [x]\nreceivers: [{name: a}]\n", "root route must specify a default receiver", 2),
-    ("undefined_time_interval.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      mute_time_intervals: [nights]\nreceivers: [{name: a}]\n", 'undefined time interval "nights"', 4),
-    ("bad_duration.yml", "route:\n  receiver: a\n  group_wait: 5x\nreceivers: [{name: a}]\n", "not a valid duration", 3),
-    ("zero_repeat.yml", "route:\n  receiver: a\n  repeat_interval: 0s\nreceivers: [{name: a}]\n", "repeat_interval cannot be zero", 3),
-    ("root_continue.yml", "route:\n  receiver: a\n  continue: true\nreceivers: [{name: a}]\n", "cannot have continue in root route", None),
-    ("bad_label_name.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      match: {'bad-name': x}\nreceivers: [{name: a}]\n", 'invalid label name "bad-name"', None),
-    ("group_by_dup.yml", "route:\n  receiver: a\n  group_by: [x, x]\nreceivers: [{name: a}]\n", 'duplicated label "x"', 3),
-    ("group_by_wildcard_mix.yml", "route:\n  receiver: a\n  group_by: ['...', x]\nreceivers: [{name: a}]\n", "cannot have wildcard group_by", 3),
-    ("bad_weekday.yml", "route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n  - name: t\n    time_intervals: [{weekdays: [funday]}]\n", "funday is not a valid weekday", 5),
-    ("dup_time_interval.yml", "route: {receiver: a}\nreceivers: [{name: a}]\nmute_time_intervals:\n  - name: t\n    time_intervals: [{months: [may]}]\n  - name: t\n    time_intervals: [{months: [june]}]\n", 'mute time interval "t" is not unique', 6),
-    ("webhook_no_url.yml", "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs: [{send_resolved: true}]\n", "one of url or url_file must be configured", 4),
-    ("go_named_group.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['x=~\"(?<n>a)\"']\nreceivers: [{name: a}]\n", "invalid or unsupported Perl syntax", 5),
-    ("go_backslash_c.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      match_re: {x: 'a\\C'}\nreceivers: [{name: a}]\n", "invalid escape sequence", 5),
-    ("email_no_smarthost.yml", "route: {receiver: a}\nreceivers:\n  - name: a\n    email_configs: [{to: ops@example.org}]\n", "no global SMTP smarthost set", 4),
+    (
+        "unknown_field.yml",
+        "route:\n  receiver: a\n  recevier: b\nreceivers: [{name: a}]\n",
+        "field recevier not found",
+        3,
+    ),
+    (
+        "undefined_receiver.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: nope\nreceivers: [{name: a}]\n",
+        'undefined receiver "nope"',
+        4,
+    ),
+    (
+        "duplicate_receiver.yml",
+        "route: {receiver: a}\nreceivers:\n  - name: a\n  - name: a\n",
+        'notification config name "a" is not unique',
+        4,
+    ),
+    (
+        "bad_match_re.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      match_re: {x: '(('}\nreceivers: [{name: a}]\n",
+        "error parsing regexp",
+        5,
+    ),
+    (
+        "bad_matcher_regex.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['x=~\"[z-a]\"']\nreceivers: [{name: a}]\n",
+        "error parsing regexp",
+        5,
+    ),
+    (
+        "bad_matcher_format.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['just-a-word']\nreceivers: [{name: a}]\n",
+        "bad matcher format",
+        5,
+    ),
+    (
+        "unescaped_quote.yml",
+        'route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: [\'x="a"b"\']\nreceivers: [{name: a}]\n',
+        "unescaped double quote",
+        5,
+    ),
+    (
+        "root_matchers.yml",
+        "route:\n  receiver: a\n  matchers: ['x=\"y\"']\nreceivers: [{name: a}]\n",
+        "root route must not have any matchers",
+        2,
+    ),
+    (
+        "root_no_receiver.yml",
+        "route:\n  group_by: [x]\nreceivers: [{name: a}]\n",
+        "root route must specify a default receiver",
+        2,
+    ),
+    (
+        "undefined_time_interval.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      mute_time_intervals: [nights]\nreceivers: [{name: a}]\n",
+        'undefined time interval "nights"',
+        4,
+    ),
+    (
+        "bad_duration.yml",
+        "route:\n  receiver: a\n  group_wait: 5x\nreceivers: [{name: a}]\n",
+        "not a valid duration",
+        3,
+    ),
+    (
+        "zero_repeat.yml",
+        "route:\n  receiver: a\n  repeat_interval: 0s\nreceivers: [{name: a}]\n",
+        "repeat_interval cannot be zero",
+        3,
+    ),
+    (
+        "root_continue.yml",
+        "route:\n  receiver: a\n  continue: true\nreceivers: [{name: a}]\n",
+        "cannot have continue in root route",
+        None,
+    ),
+    (
+        "bad_label_name.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      match: {'bad-name': x}\nreceivers: [{name: a}]\n",
+        'invalid label name "bad-name"',
+        None,
+    ),
+    (
+        "group_by_dup.yml",
+        "route:\n  receiver: a\n  group_by: [x, x]\nreceivers: [{name: a}]\n",
+        'duplicated label "x"',
+        3,
+    ),
+    (
+        "group_by_wildcard_mix.yml",
+        "route:\n  receiver: a\n  group_by: ['...', x]\nreceivers: [{name: a}]\n",
+        "cannot have wildcard group_by",
+        3,
+    ),
+    (
+        "bad_weekday.yml",
+        "route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n  - name: t\n    time_intervals: [{weekdays: [funday]}]\n",
+        "funday is not a valid weekday",
+        5,
+    ),
+    (
+        "dup_time_interval.yml",
+        "route: {receiver: a}\nreceivers: [{name: a}]\nmute_time_intervals:\n  - name: t\n    time_intervals: [{months: [may]}]\n  - name: t\n    time_intervals: [{months: [june]}]\n",
+        'mute time interval "t" is not unique',
+        6,
+    ),
+    (
+        "webhook_no_url.yml",
+        "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs: [{send_resolved: true}]\n",
+        "one of url or url_file must be configured",
+        4,
+    ),
+    (
+        "go_named_group.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      matchers: ['x=~\"(?<n>a)\"']\nreceivers: [{name: a}]\n",
+        "invalid or unsupported Perl syntax",
+        5,
+    ),
+    (
+        "go_backslash_c.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      match_re: {x: 'a\\C'}\nreceivers: [{name: a}]\n",
+        "invalid escape sequence",
+        5,
+    ),
+    (
+        "email_no_smarthost.yml",
+        "route: {receiver: a}\nreceivers:\n  - name: a\n    email_configs: [{to: ops@example.org}]\n",
+        "no global SMTP smarthost set",
+        4,
+    ),
     ("no_route.yml", "receivers: [{name: a}]\n", "no route provided", None),
-    ("receiver_no_name.yml", "route: {receiver: a}\nreceivers:\n  - name: a\n  - webhook_configs: [{url: 'http://x/'}]\n", "missing name in receiver", 4),
-    ("bad_bool.yml", "route:\n  receiver: a\n  routes:\n    - receiver: a\n      continue: maybe\nreceivers: [{name: a}]\n", "into bool", 5),
-    ("bad_time_range.yml", "route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n  - name: t\n    time_intervals: [{times: [{start_time: '17:00', end_time: '09:00'}]}]\n", "start time cannot be equal or greater than end time", 5),
-    ("bad_location.yml", "route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n  - name: t\n    time_intervals: [{location: Mars/Olympus_Mons}]\n", "unknown time zone", 5),
-    ("duplicate_key.yml", "route:\n  receiver: a\n  receiver: b\nreceivers: [{name: a}, {name: b}]\n", "already set in map", 3),
-    ("bad_url.yml", "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs: [{url: 'ftp://x/'}]\n", "unsupported scheme", 4),
+    (
+        "receiver_no_name.yml",
+        "route: {receiver: a}\nreceivers:\n  - name: a\n  - webhook_configs: [{url: 'http://x/'}]\n",
+        "missing name in receiver",
+        4,
+    ),
+    (
+        "bad_bool.yml",
+        "route:\n  receiver: a\n  routes:\n    - receiver: a\n      continue: maybe\nreceivers: [{name: a}]\n",
+        "into bool",
+        5,
+    ),
+    (
+        "bad_time_range.yml",
+        "route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n  - name: t\n    time_intervals: [{times: [{start_time: '17:00', end_time: '09:00'}]}]\n",
+        "start time cannot be equal or greater than end time",
+        5,
+    ),
+    (
+        "bad_location.yml",
+        "route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n  - name: t\n    time_intervals: [{location: Mars/Olympus_Mons}]\n",
+        "unknown time zone",
+        5,
+    ),
+    (
+        "duplicate_key.yml",
+        "route:\n  receiver: a\n  receiver: b\nreceivers: [{name: a}, {name: b}]\n",
+        "already set in map",
+        3,
+    ),
+    (
+        "bad_url.yml",
+        "route: {receiver: a}\nreceivers:\n  - name: a\n    webhook_configs: [{url: 'ftp://x/'}]\n",
+        "unsupported scheme",
+        4,
+    ),
 ]

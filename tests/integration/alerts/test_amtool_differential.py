@@ -94,8 +94,12 @@ def test_receivers_agree_with_amtool(amtool: str, tmp_path: Path) -> None:
         if (rc, out if rc == 0 else "") == (our_rc, ours):
             agreed += 1
         else:
-            mismatches.append(f"{path.name} {args!r}: amtool rc={rc} {out!r} {err.strip()[-200:]!r} / obsctl rc={our_rc} {ours!r}")
-    print(f"\ndifferential: {len(configs)} configs, {len(jobs)} label sets, {agreed}/{len(jobs)} agree, amtool wall {amtool_seconds:.1f}s")
+            mismatches.append(
+                f"{path.name} {args!r}: amtool rc={rc} {out!r} {err.strip()[-200:]!r} / obsctl rc={our_rc} {ours!r}"
+            )
+    print(
+        f"\ndifferential: {len(configs)} configs, {len(jobs)} label sets, {agreed}/{len(jobs)} agree, amtool wall {amtool_seconds:.1f}s"
+    )
     assert not mismatches, f"{len(mismatches)} of {len(jobs)} disagree:\n" + "\n".join(mismatches[:30])
 
 
@@ -112,9 +116,17 @@ def test_documented_amtool_expectations(amtool: str) -> None:
         assert ",".join(receivers_for(load_config_file(FIXTURES / name), parse_label_args(labels))) == want
 
 
-@pytest.mark.parametrize(("name", "text", "needle", "line"), INVALID_CONFIGS, ids=[c[0] for c in INVALID_CONFIGS])
+@pytest.mark.parametrize(
+    ("name", "text", "needle", "line"), INVALID_CONFIGS, ids=[c[0] for c in INVALID_CONFIGS]
+)
 def test_invalid_configs_rejected_like_amtool(
-    amtool: str, tmp_path: Path, run_cli, name: str, text: str, needle: str, line: int | None  # type: ignore[no-untyped-def]
+    amtool: str,
+    tmp_path: Path,
+    run_cli,
+    name: str,
+    text: str,
+    needle: str,
+    line: int | None,  # type: ignore[no-untyped-def]
 ) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
