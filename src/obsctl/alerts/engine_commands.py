@@ -116,7 +116,7 @@ def _route_rows(routes: list[Any], muted: list[tuple[bool, str | None]] | None) 
 def _expect_diff(expected: list[str], got: list[str]) -> list[str]:
     import difflib
 
-    lines = []
+    lines: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=expected, b=got, autojunk=False).get_opcodes():
         if tag == "equal":
             lines.extend(f"    {x}" for x in expected[i1:i2])
