@@ -56,19 +56,34 @@ def test_continue_and_duplicates_in_alertmanager_order(cfg) -> None:  # type: ig
 
 
 def test_inheritance_of_receiver_grouping_and_timing(cfg) -> None:  # type: ignore[no-untyped-def]
-    pager, warn = match_routes(cfg, {"team": "db", "severity": "critical"})[0], match_routes(cfg, {"team": "db", "severity": "warning"})[0]
+    pager, warn = (
+        match_routes(cfg, {"team": "db", "severity": "critical"})[0],
+        match_routes(cfg, {"team": "db", "severity": "warning"})[0],
+    )
     assert pager.group_by == ["..."] and pager.group_wait == "10s" and pager.group_interval == "1m"
     assert pager.repeat_interval == "1h" and pager.path == (0, 0)
     assert warn.receiver == "db"  # no receiver: inherited from the parent
     assert warn.group_interval == "5m"  # default
     root = match_routes(cfg, {})[0]
-    assert (root.group_by, root.group_wait, root.group_interval, root.repeat_interval) == (["alertname"], "10s", "5m", "4h")
-    assert pager.to_json()["continue"] is False and set(pager.to_json()) >= {"receiver", "path", "matchers", "group_by", "mute_time_intervals"}
+    assert (root.group_by, root.group_wait, root.group_interval, root.repeat_interval) == (
+        ["alertname"],
+        "10s",
+        "5m",
+        "4h",
+    )
+    assert pager.to_json()["continue"] is False and set(pager.to_json()) >= {
+        "receiver",
+        "path",
+        "matchers",
+        "group_by",
+        "mute_time_intervals",
+    }
 
 
 def test_group_by_empty_list_inherits_like_alertmanager() -> None:
     c = load_config_text(
-        "route:\n  receiver: a\n  group_by: [x]\n  routes:\n    - {receiver: a, group_by: []}\nreceivers: [{name: a}]\n", "g.yml"
+        "route:\n  receiver: a\n  group_by: [x]\n  routes:\n    - {receiver: a, group_by: []}\nreceivers: [{name: a}]\n",
+        "g.yml",
     )
     assert match_routes(c, {})[0].group_by == ["x"]
 
@@ -81,12 +96,17 @@ def test_yaml_scalars_are_kept_as_text_like_yaml_v2() -> None:
 
 def test_config_errors_carry_file_and_line() -> None:
     with pytest.raises(ConfigError) as exc:
-        load_config_text("route:\n  receiver: a\n  routes:\n    - receiver: b\nreceivers: [{name: a}]\n", "am.yml")
+        load_config_text(
+            "route:\n  receiver: a\n  routes:\n    - receiver: b\nreceivers: [{name: a}]\n", "am.yml"
+        )
     assert str(exc.value).startswith('am.yml:4: undefined receiver "b" used in route')
     assert exc.value.exit_code == 2
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("0", 0), ("30s", 30), ("1h30m", 5400), ("1d", 86400), ("1w", 604800), ("500ms", 0.5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("0", 0), ("30s", 30), ("1h30m", 5400), ("1d", 86400), ("1w", 604800), ("500ms", 0.5)],
+)
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
@@ -143,9 +163,15 @@ def test_time_intervals(labels: dict[str, str], at: str, muted: bool) -> None:
 def test_time_interval_reasons_and_deprecated_key() -> None:
     c = load_config_text(TI, "ti.yml")
     (route,) = match_routes(c, {"x": "1"})
-    assert is_muted(c, route, datetime(2026, 1, 3, tzinfo=timezone.utc)) == (True, "mute_time_interval:weekends")
+    assert is_muted(c, route, datetime(2026, 1, 3, tzinfo=timezone.utc)) == (
+        True,
+        "mute_time_interval:weekends",
+    )
     (office,) = match_routes(c, {"x": "2"})
-    assert is_muted(c, office, datetime(2026, 1, 3, tzinfo=timezone.utc))[1] == "outside active_time_intervals:office"
+    assert (
+        is_muted(c, office, datetime(2026, 1, 3, tzinfo=timezone.utc))[1]
+        == "outside active_time_intervals:office"
+    )
     assert any(f.code == "deprecated-mute-time-intervals" for f in c.findings)
 
 
@@ -170,7 +196,10 @@ def test_inhibition_rules() -> None:
     assert is_inhibited(c, {"severity": "warning", "cluster": "eu1"}, [crit])[0]
     assert not is_inhibited(c, {"severity": "warning", "cluster": "us1"}, [crit])[0]
     # equal: a label absent on both sides counts as equal
-    assert is_inhibited(c, {"severity": "warning"}, [{"severity": "critical"}])[1].name == "critical-mutes-warning"  # type: ignore[union-attr]
+    assert (
+        is_inhibited(c, {"severity": "warning"}, [{"severity": "critical"}])[1].name
+        == "critical-mutes-warning"
+    )  # type: ignore[union-attr]
     assert is_inhibited(c, {"alertname": "PodCrash"}, [{"alertname": "NodeDown"}])[1].index == 1  # type: ignore[union-attr]
     # an alert matching both sides is not inhibited by a source that also matches both sides
     assert not is_inhibited(c, {"team": "x"}, [{"team": "x", "other": "1"}])[0]
@@ -201,7 +230,15 @@ time_intervals:
 inhibit_rules:
   - {source_matchers: [a=b], target_matchers: [c=d]}
 """
-    assert {"unreachable-route", "deprecated-match", "env-placeholder", "unused-receiver", "unused-time-interval", "inhibit-without-equal", "receiver-without-integrations"} <= _codes(text)
+    assert {
+        "unreachable-route",
+        "deprecated-match",
+        "env-placeholder",
+        "unused-receiver",
+        "unused-time-interval",
+        "inhibit-without-equal",
+        "receiver-without-integrations",
+    } <= _codes(text)
 
 
 def test_no_false_shadowing_with_continue_or_narrower_earlier_route() -> None:
@@ -221,7 +258,10 @@ receivers: [{name: a, webhook_configs: [{url: 'http://x/'}]}]
 
 
 def test_diff_reports_receiver_and_grouping_changes() -> None:
-    old = load_config_text("route:\n  receiver: a\n  routes: [{matchers: [x=1], receiver: b}]\nreceivers: [{name: a}, {name: b}]\n", "old.yml")
+    old = load_config_text(
+        "route:\n  receiver: a\n  routes: [{matchers: [x=1], receiver: b}]\nreceivers: [{name: a}, {name: b}]\n",
+        "old.yml",
+    )
     new = load_config_text(
         "route:\n  receiver: a\n  routes: [{matchers: [x=1], receiver: b, group_by: [y]}, {matchers: [x=2], receiver: b}]\nreceivers: [{name: a}, {name: b}]\n",
         "new.yml",

@@ -36,7 +36,9 @@ from obsctl.core.errors import UsageError
         ('"service name"="api"', [("service name", "=", "api")]),
     ],
 )
-def test_parse_matchers_accepts_what_alertmanager_accepts(text: str, expected: list[tuple[str, str, str]]) -> None:
+def test_parse_matchers_accepts_what_alertmanager_accepts(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
     assert [(m.name, m.op, m.value) for m in parse_matchers(text)] == expected
 
 
