@@ -13,7 +13,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    scripts = [HERE / "startup_bench.py", *sorted(p for p in HERE.glob("*_bench.py") if p.name != "startup_bench.py")]
+    scripts = [
+        HERE / "startup_bench.py",
+        *sorted(p for p in HERE.glob("*_bench.py") if p.name != "startup_bench.py"),
+    ]
     failed = 0
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)

@@ -37,7 +37,9 @@ def main(argv: list[str]) -> int:
             path.parent.mkdir(exist_ok=True)
             path.write_text(text)
     if stale:
-        print(f"stale completions: {', '.join(stale)}; run: python scripts/gen_completions.py", file=sys.stderr)
+        print(
+            f"stale completions: {', '.join(stale)}; run: python scripts/gen_completions.py", file=sys.stderr
+        )
         return 1
     return 0
 

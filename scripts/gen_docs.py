@@ -30,7 +30,9 @@ def help_text(args: list[str]) -> str:
 
     from obsctl.cli import app
 
-    result = CliRunner().invoke(app, [*args, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"}, prog_name="obsctl")
+    result = CliRunner().invoke(
+        app, [*args, "--help"], env={"COLUMNS": "100", "NO_COLOR": "1"}, prog_name="obsctl"
+    )
     if result.exit_code != 0:
         raise SystemExit(f"obsctl {' '.join(args)} --help failed: {result.output}")
     return result.stdout.rstrip() + "\n"
@@ -89,7 +91,10 @@ def main(argv: list[str]) -> int:
         else:
             path.write_text(text)
     if stale:
-        print(f"docs out of date with --help: {', '.join(stale)}; run: python scripts/gen_docs.py", file=sys.stderr)
+        print(
+            f"docs out of date with --help: {', '.join(stale)}; run: python scripts/gen_docs.py",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -78,7 +78,9 @@ def test_use_and_current_context(run_cli, tmp_path):
     result = run_cli(["config", "use-context", "dev"], env=env)
     assert result.exit_code == 0 and "switched to context 'dev'" in result.stderr
     assert run_cli(["config", "current-context"], env=env).stdout == "dev\n"
-    assert yaml.safe_load(path.read_text())["contexts"]["prod"]["prometheus"]["auth"] == {"bearer": {"token": "tok-SECRET-1"}}
+    assert yaml.safe_load(path.read_text())["contexts"]["prod"]["prometheus"]["auth"] == {
+        "bearer": {"token": "tok-SECRET-1"}
+    }
 
 
 def test_use_unknown_context_exits_2(run_cli, tmp_path):
@@ -91,7 +93,9 @@ def test_use_unknown_context_exits_2(run_cli, tmp_path):
 def test_set_context_creates_file_and_keeps_other_keys(run_cli, tmp_path):
     path = tmp_path / "new" / "config.yaml"
     env = {"OBSCTL_CONFIG": str(path)}
-    result = run_cli(["config", "set-context", "lab", "--prometheus-url", "http://127.0.0.1:9090", "--use"], env=env)
+    result = run_cli(
+        ["config", "set-context", "lab", "--prometheus-url", "http://127.0.0.1:9090", "--use"], env=env
+    )
     assert result.exit_code == 0, result.stderr
     assert yaml.safe_load(path.read_text()) == {
         "current-context": "lab",
@@ -108,7 +112,9 @@ def test_set_context_creates_file_and_keeps_other_keys(run_cli, tmp_path):
 
 def test_set_context_rejects_bad_url_before_writing(run_cli, tmp_path):
     path = tmp_path / "config.yaml"
-    result = run_cli(["config", "set-context", "x", "--prometheus-url", "htp:/x"], env={"OBSCTL_CONFIG": str(path)})
+    result = run_cli(
+        ["config", "set-context", "x", "--prometheus-url", "htp:/x"], env={"OBSCTL_CONFIG": str(path)}
+    )
     assert result.exit_code == 2
     assert "not a URL: 'htp:/x'" in result.stderr
     assert not path.exists()
@@ -140,10 +146,15 @@ def test_default_path_uses_xdg(run_cli, tmp_path):
 
 
 def test_invalid_config_exits_2_with_key_path(run_cli, tmp_path):
-    env, path = cfg_env(tmp_path, "current-context: prod\ncontexts:\n  prod:\n    prometheus: {url: 'htp:/x'}\n")
+    env, path = cfg_env(
+        tmp_path, "current-context: prod\ncontexts:\n  prod:\n    prometheus: {url: 'htp:/x'}\n"
+    )
     result = run_cli(["alerts", "test", "a=b"], env=env)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == f"obsctl: error: {path}: contexts.prod.prometheus.url: not a URL: 'htp:/x'"
+    assert (
+        result.stderr.splitlines()[0]
+        == f"obsctl: error: {path}: contexts.prod.prometheus.url: not a URL: 'htp:/x'"
+    )
 
 
 def test_current_context_unset(run_cli, tmp_path):

@@ -19,7 +19,9 @@ import gen_docs  # noqa: E402
 
 def test_completion_files_match_the_cli():
     for shell in gen_completions.SHELLS:
-        assert (ROOT / "completions" / f"obsctl.{shell}").read_text() == gen_completions.generate(shell), shell
+        assert (ROOT / "completions" / f"obsctl.{shell}").read_text() == gen_completions.generate(shell), (
+            shell
+        )
 
 
 def test_docs_pages_match_help():

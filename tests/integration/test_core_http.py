@@ -58,7 +58,10 @@ def test_silent_backend_fails_within_timeout_plus_one_second(silent_server):
         client(env).get_json("/api/v1/query", params={"query": "up"})
     elapsed = time.monotonic() - started
     assert err.value.exit_code == ExitCode.UNREACHABLE
-    assert err.value.message == f"cannot reach prometheus at http://127.0.0.1:{silent_server}: timed out after 1s"
+    assert (
+        err.value.message
+        == f"cannot reach prometheus at http://127.0.0.1:{silent_server}: timed out after 1s"
+    )
     assert "OBSCTL_PROMETHEUS_URL" in (err.value.hint or "")
     assert elapsed < 2.0  # the contract: within the timeout plus one second
 
@@ -121,7 +124,11 @@ def test_tls_with_ca_file_and_with_skip_verify(tls_server):
     url, ca = tls_server
     env = {"OBSCTL_PROMETHEUS_URL": url, "OBSCTL_PROMETHEUS_TOKEN": "right", "OBSCTL_PROMETHEUS_CA_FILE": ca}
     assert client(env).get_json("/x") == {"status": "success", "data": {"hello": "tls"}}
-    env = {"OBSCTL_PROMETHEUS_URL": url, "OBSCTL_PROMETHEUS_TOKEN": "right", "OBSCTL_PROMETHEUS_INSECURE_SKIP_VERIFY": "1"}
+    env = {
+        "OBSCTL_PROMETHEUS_URL": url,
+        "OBSCTL_PROMETHEUS_TOKEN": "right",
+        "OBSCTL_PROMETHEUS_INSECURE_SKIP_VERIFY": "1",
+    }
     assert client(env).get_json("/x")["data"] == {"hello": "tls"}
 
 

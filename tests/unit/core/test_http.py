@@ -58,7 +58,9 @@ def test_each_auth_kind_is_sent_and_never_logged(tmp_path, case):
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(401 if "fail" in request.url.path else 200, json={"status": "success", "data": []})
+        return httpx.Response(
+            401 if "fail" in request.url.path else 200, json={"status": "success", "data": []}
+        )
 
     client, err = client_for(tmp_path, f"      url: {url}\n{block}", handler, env)
     client.get_json(f"/api/v1/labels?token={SECRET}")
@@ -84,7 +86,9 @@ def test_token_file_is_reread_on_every_request(tmp_path):
         seen.append(request.headers["Authorization"])
         return httpx.Response(200, json={})
 
-    client, _ = client_for(tmp_path, f"      url: http://p:1\n      auth: {{bearer: {{token_file: {token}}}}}\n", handler)
+    client, _ = client_for(
+        tmp_path, f"      url: http://p:1\n      auth: {{bearer: {{token_file: {token}}}}}\n", handler
+    )
     client.get_json("/a")
     token.write_text("second\n")
     client.get_json("/b")
@@ -93,7 +97,9 @@ def test_token_file_is_reread_on_every_request(tmp_path):
 
 def test_missing_secret_env_is_a_config_error(tmp_path):
     client, _ = client_for(
-        tmp_path, "      url: http://p:1\n      auth: {bearer: {token_env: NOPE}}\n", lambda r: httpx.Response(200)
+        tmp_path,
+        "      url: http://p:1\n      auth: {bearer: {token_env: NOPE}}\n",
+        lambda r: httpx.Response(200),
     )
     with pytest.raises(ConfigError, match="environment variable NOPE is not set"):
         client.get_json("/a")
@@ -106,26 +112,39 @@ def test_user_agent_and_extra_headers(tmp_path):
         seen.append(request)
         return httpx.Response(200, json={})
 
-    client, _ = client_for(tmp_path, "      url: http://p:1\n      headers: {X-Scope-OrgID: team-a}\n", handler)
+    client, _ = client_for(
+        tmp_path, "      url: http://p:1\n      headers: {X-Scope-OrgID: team-a}\n", handler
+    )
     client.get_json("/x")
     assert seen[0].headers["User-Agent"].startswith("obsctl/")
     assert seen[0].headers["X-Scope-OrgID"] == "team-a"
 
 
 def test_401_and_403_exit_4_with_a_hint_naming_the_setting(tmp_path):
-    client, _ = client_for(tmp_path, "      url: http://p:1\n", lambda r: httpx.Response(403, text="forbidden"))
+    client, _ = client_for(
+        tmp_path, "      url: http://p:1\n", lambda r: httpx.Response(403, text="forbidden")
+    )
     with pytest.raises(AuthError) as err:
         client.get_json("/x")
     assert err.value.exit_code == ExitCode.AUTH
     assert "access denied" in err.value.message and "403" in err.value.message
-    assert err.value.hint == "set contexts.t.prometheus.auth (basic, bearer or api_key) or OBSCTL_PROMETHEUS_TOKEN"
+    assert (
+        err.value.hint
+        == "set contexts.t.prometheus.auth (basic, bearer or api_key) or OBSCTL_PROMETHEUS_TOKEN"
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({"status": "error", "errorType": "bad_data", "error": "1:5: parse error: unexpected"}, "bad_data: 1:5: parse error: unexpected"),
-        ({"error": {"type": "index_not_found_exception", "reason": "no such index [x]"}}, "index_not_found_exception: no such index [x]"),
+        (
+            {"status": "error", "errorType": "bad_data", "error": "1:5: parse error: unexpected"},
+            "bad_data: 1:5: parse error: unexpected",
+        ),
+        (
+            {"error": {"type": "index_not_found_exception", "reason": "no such index [x]"}},
+            "index_not_found_exception: no such index [x]",
+        ),
         ({"code": 400, "message": "bad matcher"}, "bad matcher"),
         ("silence not found", "silence not found"),
         ({"errors": [{"code": 400, "msg": "trace id"}]}, "trace id"),
@@ -141,7 +160,9 @@ def test_backend_errors_carry_the_server_message(tmp_path, body, detail):
 
 
 def test_malformed_body_is_exit_3(tmp_path):
-    client, _ = client_for(tmp_path, "      url: http://p:1\n", lambda r: httpx.Response(200, text="<html>oops"))
+    client, _ = client_for(
+        tmp_path, "      url: http://p:1\n", lambda r: httpx.Response(200, text="<html>oops")
+    )
     with pytest.raises(BackendError, match="malformed response .*not JSON.*<html>oops"):
         client.get_json("/x")
 
@@ -186,7 +207,9 @@ def test_retry_after_is_honoured():
 
 def test_backoff_is_jittered_exponential():
     sleeps: list[float] = []
-    transport = RetryTransport(httpx.MockTransport(lambda r: httpx.Response(502)), retries=3, sleep=sleeps.append)
+    transport = RetryTransport(
+        httpx.MockTransport(lambda r: httpx.Response(502)), retries=3, sleep=sleeps.append
+    )
     with httpx.Client(transport=transport) as c:
         assert c.get("http://x/").status_code == 502
     assert len(sleeps) == 3

@@ -110,7 +110,15 @@ def test_messages_go_to_stderr():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(None, ""), (True, "true"), (3.0, "3"), (0.1, "0.1"), (float("inf"), "+Inf"), (["a", "b"], "a,b"), ({"k": "v"}, "k=v")],
+    [
+        (None, ""),
+        (True, "true"),
+        (3.0, "3"),
+        (0.1, "0.1"),
+        (float("inf"), "+Inf"),
+        (["a", "b"], "a,b"),
+        ({"k": "v"}, "k=v"),
+    ],
 )
 def test_format_value(value, text):
     assert format_value(value) == text

@@ -107,16 +107,46 @@ def test_missing_file_is_no_config(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("contexts:\n  prod:\n    prometheus: {url: 'htp:/x'}\n", "contexts.prod.prometheus.url: not a URL: 'htp:/x'"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', timout: 3}\n", "contexts.prod.prometheus.timout: unknown key"),
-        ("contexts:\n  prod:\n    promethus: {url: 'http://x'}\n", "contexts.prod.promethus: unknown backend"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', timeout: 5x}\n", "contexts.prod.prometheus.timeout: invalid duration"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', retries: many}\n", "contexts.prod.prometheus.retries: expected a whole number"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', auth: {oauth: {}}}\n", "contexts.prod.prometheus.auth.oauth: unknown auth kind"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', auth: {bearer: {}}}\n", "contexts.prod.prometheus.auth.bearer: needs token"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', auth: {basic: {password: x}}}\n", "contexts.prod.prometheus.auth.basic.username: required"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', tls: {insecure_skip_verify: 'yes'}}\n", "insecure_skip_verify: expected true or false"),
-        ("contexts:\n  prod:\n    prometheus: {url: 'http://x', tls: {cert_file: a}}\n", "cert_file and key_file go together"),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'htp:/x'}\n",
+            "contexts.prod.prometheus.url: not a URL: 'htp:/x'",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', timout: 3}\n",
+            "contexts.prod.prometheus.timout: unknown key",
+        ),
+        (
+            "contexts:\n  prod:\n    promethus: {url: 'http://x'}\n",
+            "contexts.prod.promethus: unknown backend",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', timeout: 5x}\n",
+            "contexts.prod.prometheus.timeout: invalid duration",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', retries: many}\n",
+            "contexts.prod.prometheus.retries: expected a whole number",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', auth: {oauth: {}}}\n",
+            "contexts.prod.prometheus.auth.oauth: unknown auth kind",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', auth: {bearer: {}}}\n",
+            "contexts.prod.prometheus.auth.bearer: needs token",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', auth: {basic: {password: x}}}\n",
+            "contexts.prod.prometheus.auth.basic.username: required",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', tls: {insecure_skip_verify: 'yes'}}\n",
+            "insecure_skip_verify: expected true or false",
+        ),
+        (
+            "contexts:\n  prod:\n    prometheus: {url: 'http://x', tls: {cert_file: a}}\n",
+            "cert_file and key_file go together",
+        ),
         ("contexts: [1, 2]\n", "contexts: must be a mapping"),
         ("contexts:\n  prod: {prometheus: {url: [}\n", "invalid YAML"),
         ("context:\n  prod: {}\n", "context: unknown key"),
@@ -125,7 +155,11 @@ def test_missing_file_is_no_config(tmp_path):
 def test_invalid_files_name_the_key_path(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as err:
-        load_settings({"OBSCTL_CONFIG": str(path), "OBSCTL_CONTEXT": "prod"} if "prod" in text else {"OBSCTL_CONFIG": str(path)})
+        load_settings(
+            {"OBSCTL_CONFIG": str(path), "OBSCTL_CONTEXT": "prod"}
+            if "prod" in text
+            else {"OBSCTL_CONFIG": str(path)}
+        )
     assert message in err.value.message
     assert str(path) in err.value.message
 

@@ -46,7 +46,15 @@ def test_parse_time_returns_utc_for_naive_iso():
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("30s", 30), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("500ms", 0.5), ("1w", 604800), ("1.5h", 5400)],
+    [
+        ("30s", 30),
+        ("15m", 900),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("500ms", 0.5),
+        ("1w", 604800),
+        ("1.5h", 5400),
+    ],
 )
 def test_parse_duration(text, seconds):
     assert parse_duration(text).total_seconds() == seconds
