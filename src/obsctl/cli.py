@@ -195,7 +195,7 @@ def root(
 def _not_built(name: str, what: str) -> None:
     @app.command(
         name,
-        help=f"{what} (not built yet: exits 2).",
+        help=f"{what} (not built yet: exits 2).\n\n\b\nExample:\n  obsctl {name}   # says it is not built yet, exit 2",
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
         add_help_option=True,
     )

@@ -59,3 +59,13 @@ def test_bash_tab_completes_groups_and_commands(obsctl_on_path):
     assert bash_complete(obsctl_on_path, "obsctl con") == ["config"]
     subs = bash_complete(obsctl_on_path, "obsctl config __EMPTY__")
     assert {"view", "get-contexts", "use-context", "set-context", "path"} <= set(subs)
+
+
+def test_every_command_has_help_with_an_example():
+    missing = []
+    for group in gen_docs.GROUPS:
+        for path in [[group], *gen_docs.subcommands([group])]:
+            text = gen_docs.help_text(path)
+            if "Example" not in text:
+                missing.append(" ".join(path))
+    assert missing == []
