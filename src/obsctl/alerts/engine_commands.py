@@ -43,14 +43,9 @@ def _actx(ctx: typer.Context) -> AppContext:
 
 
 def _fmt(fmt: str | None, allowed: tuple[str, ...] = _FORMATS) -> str | None:
-    if fmt is None:
-        return None
-    value = fmt.lower()
-    if value not in allowed:
-        raise typer.BadParameter(
-            f"unknown format {fmt!r}; choose one of {', '.join(allowed)}", param_hint="'-o'"
-        )
-    return value
+    from obsctl.core.output import check_format
+
+    return check_format(fmt, allowed)
 
 
 def load_live_config(actx: AppContext) -> AlertmanagerConfig:
