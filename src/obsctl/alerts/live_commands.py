@@ -135,7 +135,8 @@ silence_app = typer.Typer(
 def silence_list(
     ctx: typer.Context,
     matchers: Annotated[
-        list[str] | None, typer.Argument(help="Only silences whose matchers match these filters.")
+        list[str] | None,
+        typer.Argument(help="Only silences whose matchers match these filters.", metavar="[MATCHER]..."),
     ] = None,
     expired: Annotated[
         bool, typer.Option("--expired", help="Show expired silences instead of current ones.")
@@ -196,7 +197,10 @@ def silence_list(
 @silence_app.command("add")
 def silence_add(
     ctx: typer.Context,
-    matchers: Annotated[list[str], typer.Argument(help='Matchers: alertname=NodeDown, instance=~"db.*".')],
+    matchers: Annotated[
+        list[str] | None,
+        typer.Argument(help='Matchers: alertname=NodeDown, instance=~"db.*".', metavar="MATCHER..."),
+    ] = None,
     comment: Annotated[str | None, typer.Option("--comment", help="Why (required).")] = None,
     duration: Annotated[
         str | None, typer.Option("--duration", "-d", help="How long (default 1h).", metavar="DURATION")
@@ -230,7 +234,7 @@ def silence_add(
     actx = _actx(ctx)
     now = actx.now()
     spec = build_silence_spec(
-        matchers,
+        matchers or [],
         now=now,
         duration=duration,
         start=start,
@@ -285,11 +289,11 @@ def silence_expire(
 def fire_alert(
     ctx: typer.Context,
     labels: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             help="Labels: alertname=X severity=warning (or the alertname first).", metavar="NAME=VALUE..."
         ),
-    ],
+    ] = None,
     annotation: Annotated[
         list[str] | None,
         typer.Option("--annotation", help="Annotation name=value (repeatable).", metavar="NAME=VALUE"),
@@ -357,7 +361,7 @@ def fire_alert(
         from obsctl.alerts.live_render import render_fired
 
         spec = build_fire_spec(
-            labels,
+            labels or [],
             annotations=annotation or [],
             duration=duration,
             resolve=resolve,
@@ -370,7 +374,7 @@ def fire_alert(
     if resolve:
         raise typer.BadParameter("a drill resolves its alert itself", param_hint="'--resolve'")
     wait = _seconds(timeout, "--timeout")
-    _run_drill(actx, labels, annotation or [], config, wait, author, url, fmt)
+    _run_drill(actx, labels or [], annotation or [], config, wait, author, url, fmt)
 
 
 def _run_drill(
@@ -507,11 +511,22 @@ def coverage(
     render_coverage(actx.out, report, fmt)
     from obsctl.core.errors import CheckFailed
 
+    if report.defaulted and not fail_on_default:
+        actx.out.info(
+            f"{len(report.defaulted)} of {len(report.rows)} alerts fall to the default receiver "
+            f"{report.default_receiver!r} (flagged in the table)"
+        )
     if fail_on_default and report.defaulted:
         names = ", ".join(sorted({r.alert for r in report.defaulted}))
-        raise CheckFailed(f"{len(report.defaulted)} alerts fall to the default receiver: {names}")
+        raise CheckFailed(
+            f"{len(report.defaulted)} of {len(report.rows)} alerts fall to the default receiver: {names}",
+            hint="add a route for them, or drop --fail-on-default",
+        )
     if fail_on_unreached and report.unreached:
-        raise CheckFailed(f"{len(report.unreached)} routes are reached by no rule")
+        raise CheckFailed(
+            f"{len(report.unreached)} of {report.route_count} routes are reached by no rule",
+            hint="remove the dead routes, or drop --fail-on-unreached",
+        )
 
 
 def _coverage_config(actx: AppContext, config: str | None, url: str | None) -> AlertmanagerConfig:

@@ -36,9 +36,11 @@ def age(then: datetime | None, now: datetime) -> str:
     elif seconds < 86400:
         h, m = divmod(seconds // 60, 60)
         text = f"{h}h{m}m" if m else f"{h}h"
-    else:
+    elif seconds < 365 * 86400:
         d, h = divmod(seconds // 3600, 24)
         text = f"{d}d{h}h" if h else f"{d}d"
+    else:
+        text = f"{seconds // (365 * 86400)}y"
     return prefix + text
 
 
@@ -253,8 +255,3 @@ def render_coverage(out: Output, report: CoverageReport, fmt: str | None) -> Non
         where = f" (line {u.line})" if u.line else ""
         matchers = "{" + ", ".join(u.matchers) + "}"
         out.warn(f"no rule reaches {u.route}{where} {matchers} -> {u.receiver}")
-    if report.defaulted and human:
-        out.info(
-            f"{len(report.defaulted)} of {len(report.rows)} alerts fall to the default receiver "
-            f"{report.default_receiver!r}"
-        )

@@ -35,10 +35,10 @@ def make_client() -> Callable[..., tuple[AlertmanagerClient, list[httpx.Request]
             seen.append(request)
             return handler(request)
 
-        settings = BackendSettings(
-            name="alertmanager", url="http://am.test:9093", retries=0, options=options
+        settings = BackendSettings(name="alertmanager", url="http://am.test:9093", retries=0, options=options)
+        api = build_client(
+            settings, context=None, transport=httpx.MockTransport(record), sleep=lambda _s: None
         )
-        api = build_client(settings, context=None, transport=httpx.MockTransport(record), sleep=lambda _s: None)
         return AlertmanagerClient(api), seen
 
     return make

@@ -107,7 +107,9 @@ class FakeAM:
     ) -> str:
         self._maybe_fail("create_silence")
         sid = str(uuid.uuid4())
-        self.silences_by_id[sid] = Silence(sid, "active", tuple(matchers), starts_at, ends_at, starts_at, created_by, comment)
+        self.silences_by_id[sid] = Silence(
+            sid, "active", tuple(matchers), starts_at, ends_at, starts_at, created_by, comment
+        )
         return sid
 
     def expire_silence(self, silence_id: str) -> None:

@@ -91,7 +91,11 @@ def test_silence_matcher_round_trip_of_all_four_operators():
 
 def test_old_servers_without_is_equal_mean_equal():
     s = Silence.from_api(
-        {"id": "x", "status": {"state": "active"}, "matchers": [{"name": "a", "value": "b", "isRegex": False}]}
+        {
+            "id": "x",
+            "status": {"state": "active"},
+            "matchers": [{"name": "a", "value": "b", "isRegex": False}],
+        }
     )
     assert str(s.matchers[0]) == 'a="b"'
 
@@ -118,7 +122,9 @@ def test_create_silence_posts_rfc3339_and_returns_the_id(make_client):
 def test_post_alerts_body_without_starts_at_when_resolving(make_client):
     client, seen = make_client(lambda r: httpx.Response(200))
     client.post_alerts([PostableAlert({"alertname": "X"}, ends_at=T0)])
-    assert json.loads(seen[0].content) == [{"labels": {"alertname": "X"}, "endsAt": "2026-01-02T03:04:05.123456Z"}]
+    assert json.loads(seen[0].content) == [
+        {"labels": {"alertname": "X"}, "endsAt": "2026-01-02T03:04:05.123456Z"}
+    ]
 
 
 def test_config_text_comes_from_status(make_client):
@@ -152,13 +158,17 @@ def test_ids_are_checked_before_any_request(make_client):
 
 def test_server_error_message_is_passed_on(make_client):
     client, _ = make_client(
-        lambda r: httpx.Response(400, json="silence invalid: at least one matcher must not match the empty string")
+        lambda r: httpx.Response(
+            400, json="silence invalid: at least one matcher must not match the empty string"
+        )
     )
     with pytest.raises(BackendError) as err:
         client.create_silence(
             [SilenceMatcher("a", ".*", is_regex=True)], starts_at=T0, ends_at=T0, created_by="x", comment="y"
         )
-    assert err.value.message.endswith("answered 400: silence invalid: at least one matcher must not match the empty string")
+    assert err.value.message.endswith(
+        "answered 400: silence invalid: at least one matcher must not match the empty string"
+    )
 
 
 def test_auth_errors_map_to_exit_4(make_client):

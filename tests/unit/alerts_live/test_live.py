@@ -56,7 +56,7 @@ inhibit_rules:
 
 
 def test_filters_take_every_amtool_form():
-    got = [str(m) for m in parse_filter_args(["NodeDown", 'severity!="info"', "{team=~\"db|web\", env=prod}"])]
+    got = [str(m) for m in parse_filter_args(["NodeDown", 'severity!="info"', '{team=~"db|web", env=prod}'])]
     assert got == ['alertname="NodeDown"', 'severity!="info"', 'team=~"db|web"', 'env="prod"']
 
 
@@ -91,7 +91,14 @@ def test_receiver_regex_is_checked_before_sending():
 
 
 def spec(*matchers: str, **kw):
-    args = {"now": NOW, "duration": None, "start": None, "end": None, "comment": "maintenance", "author": None}
+    args = {
+        "now": NOW,
+        "duration": None,
+        "start": None,
+        "end": None,
+        "comment": "maintenance",
+        "author": None,
+    }
     args.update(kw)
     return build_silence_spec(list(matchers), env={"USER": "ana"}, **args)
 
@@ -131,9 +138,13 @@ def test_silence_validation(matchers, kw, message):
 
 def test_list_silences_filters_states_author_and_window():
     am = FakeAM(CONFIG, now=NOW)
-    keep = am.create_silence([], starts_at=NOW, ends_at=NOW + timedelta(hours=1), created_by="ana", comment="")
+    keep = am.create_silence(
+        [], starts_at=NOW, ends_at=NOW + timedelta(hours=1), created_by="ana", comment=""
+    )
     later = am.create_silence([], starts_at=NOW, ends_at=NOW + timedelta(days=2), created_by="bo", comment="")
-    gone = am.create_silence([], starts_at=NOW, ends_at=NOW + timedelta(hours=1), created_by="ana", comment="")
+    gone = am.create_silence(
+        [], starts_at=NOW, ends_at=NOW + timedelta(hours=1), created_by="ana", comment=""
+    )
     am.expire_silence(gone)
     ids = lambda xs: [s.id for s in xs]  # noqa: E731
     assert ids(list_silences(am)) == [keep, later]
@@ -181,7 +192,10 @@ def test_fire_labels_amtool_style():
         ([], "an alert needs labels"),
         (["severity=warning"], "an alert needs an alertname label"),
         (["alertname=X", "team="], "label 'team' is empty; Alertmanager drops empty labels"),
-        (["alertname=X", "team=~db"], "cannot parse label 'team=~db': labels must be specified as key=value pairs"),
+        (
+            ["alertname=X", "team=~db"],
+            "cannot parse label 'team=~db': labels must be specified as key=value pairs",
+        ),
     ],
 )
 def test_fire_label_validation(args, message):
