@@ -514,7 +514,7 @@ def coverage(
     if report.defaulted and not fail_on_default:
         actx.out.info(
             f"{len(report.defaulted)} of {len(report.rows)} alerts fall to the default receiver "
-            f"{report.default_receiver!r} (flagged in the table)"
+            f"{report.default_receiver!r}"
         )
     if fail_on_default and report.defaulted:
         names = ", ".join(sorted({r.alert for r in report.defaulted}))

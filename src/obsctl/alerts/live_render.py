@@ -224,13 +224,15 @@ COVERAGE_COLUMNS = [
 
 
 def render_coverage(out: Output, report: CoverageReport, fmt: str | None) -> None:
-    """`alerts coverage`: alert -> receivers rows; unreached routes go to stderr as warnings
-    (they are in the JSON document under `unreached_routes`)."""
+    """`alerts coverage`: alert -> receivers rows; unreached routes go to stderr as warnings in
+    every format (and into the JSON document under `unreached_routes`)."""
     if fmt in ("json", "yaml"):
         out.render_document(report.to_json(), fmt)
+        _warn_unreached(out, report)
         return
     if fmt == "jsonl":
         out.render_rows([], [r.to_json() for r in report.rows], fmt)
+        _warn_unreached(out, report)
         return
     human = _human(out, fmt)
     rows = []
@@ -251,6 +253,10 @@ def render_coverage(out: Output, report: CoverageReport, fmt: str | None) -> Non
             }
         )
     out.render_rows(COVERAGE_COLUMNS, rows, fmt)
+    _warn_unreached(out, report)
+
+
+def _warn_unreached(out: Output, report: CoverageReport) -> None:
     for u in report.unreached:
         where = f" (line {u.line})" if u.line else ""
         matchers = "{" + ", ".join(u.matchers) + "}"
