@@ -29,6 +29,9 @@ class ObsctlGroup(TyperGroup):
         rank = {n: i for i, n in enumerate(self.ORDER)}
         return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -59,6 +62,39 @@ class ObsctlGroup(TyperGroup):
                 "rerun with --debug for the traceback, and please report it",
             )
             raise typer.Exit(INTERNAL_ERROR) from None
+
+
+_ROOT_VALUE_OPTIONS = ("--context", "-c", "--config")
+_HOISTED_FLAGS = ("--no-color", "--debug")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Let `--context X`, `--no-color` and `--debug` follow the sub-command, as in kubectl.
+
+    `obsctl metrics query up --context prod` becomes `obsctl --context prod metrics query up`.
+    Only long forms move (a sub-command may own `-c` or `--config`), and nothing after `--`.
+    """
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 2 if args[i] in _ROOT_VALUE_OPTIONS else 1
+    head, tail = list(args[:i]), list(args[i:])
+    moved: list[str] = []
+    rest: list[str] = []
+    j = 0
+    while j < len(tail):
+        tok = tail[j]
+        if tok == "--":
+            rest.extend(tail[j:])
+            break
+        if tok in _HOISTED_FLAGS or tok.startswith("--context="):
+            moved.append(tok)
+        elif tok == "--context" and j + 1 < len(tail):
+            moved.extend(tail[j : j + 2])
+            j += 1
+        else:
+            rest.append(tok)
+        j += 1
+    return head + moved + rest
 
 
 def _click_exceptions() -> tuple[type[BaseException], ...]:
@@ -159,7 +195,7 @@ def root(
 def _not_built(name: str, what: str) -> None:
     @app.command(
         name,
-        help=f"{what} (not built yet: exits 2).",
+        help=f"{what} (not built yet: exits 2).\n\n\b\nExample:\n  obsctl {name}   # says it is not built yet, exit 2",
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
         add_help_option=True,
     )

@@ -67,3 +67,58 @@ def test_version_does_not_import_heavy_libraries():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.stderr.split("HEAVY=")[1].strip() == ""
+
+
+def test_global_options_may_follow_the_subcommand(run_cli, tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("current-context: a\ncontexts:\n  a: {}\n  b: {}\n")
+    result = run_cli(
+        ["config", "current-context", "--context", "b", "--no-color", "--debug"],
+        env={"OBSCTL_CONFIG": str(cfg)},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "b\n"
+
+
+def test_hoisting_leaves_values_and_double_dash_alone():
+    from obsctl.cli import hoist_global_options
+
+    assert hoist_global_options(["--config", "x", "alerts", "test", "--config", "am.yml", "--debug"]) == [
+        "--config",
+        "x",
+        "--debug",
+        "alerts",
+        "test",
+        "--config",
+        "am.yml",
+    ]
+    assert hoist_global_options(["metrics", "query", "--", "--debug"]) == [
+        "metrics",
+        "query",
+        "--",
+        "--debug",
+    ]
+    assert hoist_global_options(["metrics", "query", "up", "--context=prod"]) == [
+        "--context=prod",
+        "metrics",
+        "query",
+        "up",
+    ]
+
+
+def test_broken_pipe_exits_quietly(tmp_path):
+    cfg = tmp_path / "many.yaml"
+    cfg.write_text(
+        "contexts:\n"
+        + "".join(f"  ctx{i}: {{prometheus: {{url: 'http://h{i}:9090'}}}}\n" for i in range(5000))
+    )
+    env = {
+        **__import__("os").environ,
+        "OBSCTL_CONFIG": str(cfg),
+        "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parents[2] / "src"),
+    }
+    script = f'set -o pipefail; "{sys.executable}" -m obsctl config get-contexts | head -n 1; echo "rc=${{PIPESTATUS[0]}}"'
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, check=False)
+    assert proc.stdout.splitlines()[0].split("\t")[1] == "ctx0"
+    assert proc.stdout.splitlines()[-1] == "rc=0"
+    assert proc.stderr == ""

@@ -514,7 +514,10 @@ def _decode_route(dec: _Decoder, node: Any, path: str) -> Route:
                         group_by.append(lbl)
                 if group_by and route.group_by_all:
                     dec.error(
-                        vnode, p, "cannot have wildcard group_by (`...`) and other labels at the same time", "group-by"
+                        vnode,
+                        p,
+                        "cannot have wildcard group_by (`...`) and other labels at the same time",
+                        "group-by",
                     )
                 route.group_by = group_by or None  # yaml.v2 leaves an empty list nil: it inherits
             elif key == "match":
@@ -624,7 +627,8 @@ def _check_integration(
     if key == "webhook_configs":
         need(_present(cfg, "url") or _present(cfg, "url_file"), "one of url or url_file must be configured")
         need(
-            not (_present(cfg, "url") and _present(cfg, "url_file")), "at most one of url & url_file must be configured"
+            not (_present(cfg, "url") and _present(cfg, "url_file")),
+            "at most one of url & url_file must be configured",
         )
     elif key == "email_configs":
         need(_present(cfg, "to"), "missing to address in email config")
@@ -632,17 +636,26 @@ def _check_integration(
         need(_present(cfg, "from") or g("smtp_from"), "no global SMTP from set")
     elif key == "slack_configs":
         need(
-            _present(cfg, "api_url") or _present(cfg, "api_url_file") or g("slack_api_url") or g("slack_api_url_file"),
+            _present(cfg, "api_url")
+            or _present(cfg, "api_url_file")
+            or g("slack_api_url")
+            or g("slack_api_url_file"),
             "no global Slack API URL set either inline or in a file",
         )
     elif key == "pagerduty_configs":
         need(
-            any(_present(cfg, k) for k in ("routing_key", "service_key", "routing_key_file", "service_key_file")),
+            any(
+                _present(cfg, k)
+                for k in ("routing_key", "service_key", "routing_key_file", "service_key_file")
+            ),
             "missing service or routing key in PagerDuty config",
         )
     elif key == "opsgenie_configs":
         need(
-            _present(cfg, "api_key") or _present(cfg, "api_key_file") or g("opsgenie_api_key") or g("opsgenie_api_key_file"),
+            _present(cfg, "api_key")
+            or _present(cfg, "api_key_file")
+            or g("opsgenie_api_key")
+            or g("opsgenie_api_key_file"),
             "no global OpsGenie API Key set either inline or in a file",
         )
     elif key == "wechat_configs":
@@ -650,15 +663,23 @@ def _check_integration(
         need(_present(cfg, "corp_id") or g("wechat_api_corp_id"), "no global Wechat CorpID set")
     elif key == "victorops_configs":
         need(
-            _present(cfg, "api_key") or _present(cfg, "api_key_file") or g("victorops_api_key") or g("victorops_api_key_file"),
+            _present(cfg, "api_key")
+            or _present(cfg, "api_key_file")
+            or g("victorops_api_key")
+            or g("victorops_api_key_file"),
             "no global VictorOps API Key set",
         )
         need(_present(cfg, "routing_key"), "missing Routing key in VictorOps config")
     elif key == "pushover_configs":
-        need(_present(cfg, "user_key") or _present(cfg, "user_key_file"), "missing user key in Pushover config")
+        need(
+            _present(cfg, "user_key") or _present(cfg, "user_key_file"), "missing user key in Pushover config"
+        )
         need(_present(cfg, "token") or _present(cfg, "token_file"), "missing token in Pushover config")
     elif key == "telegram_configs":
-        need(_present(cfg, "bot_token") or _present(cfg, "bot_token_file"), "missing bot_token on telegram_config")
+        need(
+            _present(cfg, "bot_token") or _present(cfg, "bot_token_file"),
+            "missing bot_token on telegram_config",
+        )
         need(_present(cfg, "chat_id"), "missing chat_id on telegram_config")
     elif key == "sns_configs":
         need(
@@ -702,11 +723,18 @@ def _decode_inhibit(dec: _Decoder, node: Any, path: str, index: int) -> InhibitR
             if parsed is not None:
                 sides[side].extend(parsed[0])
     for key in deprecated:
-        dec.warn(items[key], f"{path}.{key}", f"`{key}` is deprecated: use `{key.split('_')[0]}_matchers`", "deprecated-match")
+        dec.warn(
+            items[key],
+            f"{path}.{key}",
+            f"`{key}` is deprecated: use `{key.split('_')[0]}_matchers`",
+            "deprecated-match",
+        )
     equal = dec.guarded(dec.string_list, items.get("equal"), f"{path}.equal") or []
     for lbl in equal:
         if not is_valid_label_name(lbl):
-            dec.error(items.get("equal"), f"{path}.equal", f'invalid label name "{lbl}" in equal list', "label-name")
+            dec.error(
+                items.get("equal"), f"{path}.equal", f'invalid label name "{lbl}" in equal list', "label-name"
+            )
     name = dec.guarded(dec.string, items.get("name"), f"{path}.name") or ""
     return InhibitRule(
         index=index,
@@ -720,7 +748,12 @@ def _decode_inhibit(dec: _Decoder, node: Any, path: str, index: int) -> InhibitR
 
 
 def _decode_time_intervals(
-    dec: _Decoder, node: Any, path: str, kind: str, out: dict[str, list[TimeIntervalSpec]], lines: dict[str, int]
+    dec: _Decoder,
+    node: Any,
+    path: str,
+    kind: str,
+    out: dict[str, list[TimeIntervalSpec]],
+    lines: dict[str, int],
 ) -> None:
     from obsctl.alerts import timeintervals as ti
 
@@ -734,7 +767,12 @@ def _decode_time_intervals(
             dec.error(entry, p, f"missing name in {kind}", "time-interval")
             continue
         specs: list[TimeIntervalSpec] = []
-        for j, spec_node in enumerate(dec.guarded(dec.seq, items.get("time_intervals"), f"{p}.time_intervals", "[]timeinterval.TimeInterval") or []):
+        for j, spec_node in enumerate(
+            dec.guarded(
+                dec.seq, items.get("time_intervals"), f"{p}.time_intervals", "[]timeinterval.TimeInterval"
+            )
+            or []
+        ):
             sp = f"{p}.time_intervals[{j}]"
             raw_items = dec.guarded(dec.mapping, spec_node, sp, _TI_KEYS, "timeinterval.TimeInterval")
             if raw_items is None:
@@ -746,7 +784,15 @@ def _decode_time_intervals(
                         raw[k] = dec.string(v, f"{sp}.{k}")
                     elif k == "times":
                         raw[k] = [
-                            {kk: dec.string(vv, f"{sp}.times[{n}].{kk}") for kk, vv in dec.mapping(t, f"{sp}.times[{n}]", {"start_time", "end_time"}, "timeinterval.yamlTimeRange").items()}
+                            {
+                                kk: dec.string(vv, f"{sp}.times[{n}].{kk}")
+                                for kk, vv in dec.mapping(
+                                    t,
+                                    f"{sp}.times[{n}]",
+                                    {"start_time", "end_time"},
+                                    "timeinterval.yamlTimeRange",
+                                ).items()
+                            }
                             for n, t in enumerate(dec.seq(v, f"{sp}.{k}", "[]timeinterval.TimeRange"))
                         ]
                     else:
@@ -795,20 +841,40 @@ def analyze_config_text(text: str, source: str) -> tuple[AlertmanagerConfig | No
         for key in ("resolve_timeout",):
             if key in glob:
                 dec.guarded(dec.duration, glob[key], f"global.{key}")
-        for key in ("slack_api_url", "pagerduty_url", "opsgenie_api_url", "wechat_api_url", "victorops_api_url", "telegram_api_url", "webex_api_url"):
+        for key in (
+            "slack_api_url",
+            "pagerduty_url",
+            "opsgenie_api_url",
+            "wechat_api_url",
+            "victorops_api_url",
+            "telegram_api_url",
+            "webex_api_url",
+        ):
             _check_url(dec, glob, key, "global")
-        for a, b in (("slack_api_url", "slack_api_url_file"), ("opsgenie_api_key", "opsgenie_api_key_file"), ("victorops_api_key", "victorops_api_key_file"), ("smtp_auth_password", "smtp_auth_password_file")):
+        for a, b in (
+            ("slack_api_url", "slack_api_url_file"),
+            ("opsgenie_api_key", "opsgenie_api_key_file"),
+            ("victorops_api_key", "victorops_api_key_file"),
+            ("smtp_auth_password", "smtp_auth_password_file"),
+        ):
             if _present(glob, a) and _present(glob, b):
                 dec.error(glob[a], f"global.{a}", f"at most one of {a} & {b} must be configured", "global")
 
     receivers: list[Receiver] = []
     names: set[str] = set()
-    for i, rnode in enumerate(dec.guarded(dec.seq, top.get("receivers"), "receivers", "[]config.Receiver") or []):
+    for i, rnode in enumerate(
+        dec.guarded(dec.seq, top.get("receivers"), "receivers", "[]config.Receiver") or []
+    ):
         recv = dec.guarded(_decode_receiver, dec, rnode, f"receivers[{i}]", glob)
         if recv is None:
             continue
         if recv.name in names:
-            dec.error(rnode, f"receivers[{i}]", f'notification config name "{recv.name}" is not unique', "duplicate-receiver")
+            dec.error(
+                rnode,
+                f"receivers[{i}]",
+                f'notification config name "{recv.name}" is not unique',
+                "duplicate-receiver",
+            )
             continue
         names.add(recv.name)
         receivers.append(recv)
@@ -816,14 +882,30 @@ def analyze_config_text(text: str, source: str) -> tuple[AlertmanagerConfig | No
     time_intervals: dict[str, list[TimeIntervalSpec]] = {}
     ti_lines: dict[str, int] = {}
     if "mute_time_intervals" in top:
-        _decode_time_intervals(dec, top["mute_time_intervals"], "mute_time_intervals", "mute time interval", time_intervals, ti_lines)
+        _decode_time_intervals(
+            dec,
+            top["mute_time_intervals"],
+            "mute_time_intervals",
+            "mute time interval",
+            time_intervals,
+            ti_lines,
+        )
         if not dec.is_null(top["mute_time_intervals"]):
-            dec.warn(top["mute_time_intervals"], "mute_time_intervals", "top-level `mute_time_intervals` is deprecated: use `time_intervals`", "deprecated-mute-time-intervals")
+            dec.warn(
+                top["mute_time_intervals"],
+                "mute_time_intervals",
+                "top-level `mute_time_intervals` is deprecated: use `time_intervals`",
+                "deprecated-mute-time-intervals",
+            )
     if "time_intervals" in top:
-        _decode_time_intervals(dec, top["time_intervals"], "time_intervals", "time interval", time_intervals, ti_lines)
+        _decode_time_intervals(
+            dec, top["time_intervals"], "time_intervals", "time interval", time_intervals, ti_lines
+        )
 
     inhibit_rules: list[InhibitRule] = []
-    for i, inode in enumerate(dec.guarded(dec.seq, top.get("inhibit_rules"), "inhibit_rules", "[]config.InhibitRule") or []):
+    for i, inode in enumerate(
+        dec.guarded(dec.seq, top.get("inhibit_rules"), "inhibit_rules", "[]config.InhibitRule") or []
+    ):
         rule = dec.guarded(_decode_inhibit, dec, inode, f"inhibit_rules[{i}]", i)
         if rule is not None:
             inhibit_rules.append(rule)
@@ -847,11 +929,18 @@ def analyze_config_text(text: str, source: str) -> tuple[AlertmanagerConfig | No
                 dec.error(rnode, "route.continue", "cannot have continue in root route", "root-route")
             for r in route.walk():
                 if r.receiver and r.receiver not in names:
-                    dec.error(None, r.path, f'undefined receiver "{r.receiver}" used in route', "undefined-receiver")
+                    dec.error(
+                        None, r.path, f'undefined receiver "{r.receiver}" used in route', "undefined-receiver"
+                    )
                     dec.findings[-1].line = r.line
                 for ti_name in [*r.active_time_intervals, *r.mute_time_intervals]:
                     if ti_name not in time_intervals:
-                        dec.error(None, r.path, f'undefined time interval "{ti_name}" used in route', "undefined-time-interval")
+                        dec.error(
+                            None,
+                            r.path,
+                            f'undefined time interval "{ti_name}" used in route',
+                            "undefined-time-interval",
+                        )
                         dec.findings[-1].line = r.line
     elif "route" not in top or dec.is_null(top.get("route")):
         dec.error(root, "route", "no route provided in config", "no-route")

@@ -44,7 +44,9 @@ class InhibitRule:
         eq = f" equal: {','.join(self.equal)}" if self.equal else ""
         return f"{{{src}}} inhibits {{{tgt}}}{eq}"
 
-    def mutes(self, labels: Mapping[str, str], firing: Sequence[Mapping[str, str]]) -> Mapping[str, str] | None:
+    def mutes(
+        self, labels: Mapping[str, str], firing: Sequence[Mapping[str, str]]
+    ) -> Mapping[str, str] | None:
         """The first firing alert through which this rule mutes `labels`, or None."""
         if not matches_all(self.target_matchers, labels):
             return None

@@ -171,7 +171,7 @@ class Matcher:
 
 def matches_all(matchers: Sequence[Matcher], labels: Mapping[str, str]) -> bool:
     """labels.Matchers.Matches: every matcher accepts its label (absent == "")."""
-    for m in matchers:
+    for m in matchers:  # noqa: SIM110 - a plain loop is ~2x faster than all(genexpr) on this hot path
         if not m.matches(labels.get(m.name, "")):
             return False
     return True
@@ -330,7 +330,8 @@ def parse_label_args(args: Sequence[str]) -> dict[str, str]:
             m = parse_matcher(arg)
         except MatcherError as exc:
             raise UsageError(
-                f"cannot parse label {arg!r}: {exc.message}", hint='write labels as name=value or name="value"'
+                f"cannot parse label {arg!r}: {exc.message}",
+                hint='write labels as name=value or name="value"',
             ) from None
         if m.op != "=":
             raise UsageError(

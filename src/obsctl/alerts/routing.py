@@ -105,7 +105,14 @@ def _build(route: Route, parent: RouteNode | None, path: tuple[int, ...]) -> Rou
         key_path=route.path,
         line=route.line,
     )
-    node = RouteNode(route=route, path=path, matchers=list(route.compiled), continue_=route.continue_, matched=matched, parent=parent)
+    node = RouteNode(
+        route=route,
+        path=path,
+        matchers=list(route.compiled),
+        continue_=route.continue_,
+        matched=matched,
+        parent=parent,
+    )
     node.children = [_build(child, node, (*path, i)) for i, child in enumerate(route.routes)]
     return node
 
@@ -115,7 +122,7 @@ def compile_tree(config: AlertmanagerConfig) -> RouteNode:
     tree = config._cache.get("tree")
     if tree is None:
         tree = config._cache["tree"] = _build(config.route, None, ())
-    return tree  # type: ignore[no-any-return]
+    return tree
 
 
 def iter_nodes(node: RouteNode) -> Iterator[RouteNode]:

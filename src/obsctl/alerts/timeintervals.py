@@ -128,7 +128,9 @@ def parse_months(text: str) -> tuple[int, int]:
     """`january:march`, `1:3`, `may`."""
     b, e = _range(text, _month)
     if b > e:
-        raise TimeRangeError(f"end month {_MONTHS_INV.get(e, e)} is before start month {_MONTHS_INV.get(b, b)}")
+        raise TimeRangeError(
+            f"end month {_MONTHS_INV.get(e, e)} is before start month {_MONTHS_INV.get(b, b)}"
+        )
     return b, e
 
 
@@ -180,7 +182,9 @@ def parse_time_interval(raw: dict[str, Any]) -> TimeIntervalSpec:
     if loc is not None:
         load_location(loc)
     return TimeIntervalSpec(
-        times=None if times is None else tuple(parse_times(t.get("start_time", ""), t.get("end_time", "")) for t in times),
+        times=None
+        if times is None
+        else tuple(parse_times(t.get("start_time", ""), t.get("end_time", "")) for t in times),
         weekdays=_opt(raw.get("weekdays"), parse_weekdays),
         days_of_month=_opt(raw.get("days_of_month"), parse_days_of_month),
         months=_opt(raw.get("months"), parse_months),
@@ -195,7 +199,11 @@ def _opt(values: Sequence[str] | None, fn: Any) -> tuple[tuple[int, int], ...] |
 
 def interval_contains(spec: TimeIntervalSpec, at: datetime) -> bool:
     """TimeInterval.ContainsTime: every given component must contain `at` (in the spec's location)."""
-    t = at.astimezone(load_location(spec.location)) if spec.location is not None else at.astimezone(timezone.utc)
+    t = (
+        at.astimezone(load_location(spec.location))
+        if spec.location is not None
+        else at.astimezone(timezone.utc)
+    )
     if spec.times is not None:
         minute = t.hour * 60 + t.minute
         if not any(s <= minute < e for s, e in spec.times):

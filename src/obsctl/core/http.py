@@ -107,18 +107,21 @@ class RetryTransport(httpx.BaseTransport):
                 if not idempotent or attempt >= self.retries:
                     raise
                 delay = self._delay(attempt, None)
+                if self._out_of_budget(started, delay):
+                    raise
             else:
                 if response.status_code not in RETRY_STATUSES or not idempotent or attempt >= self.retries:
                     return response
                 delay = self._delay(attempt, response.headers.get("Retry-After"))
+                if self._out_of_budget(started, delay):
+                    return response
                 response.close()
-            if self.budget is not None and time.monotonic() - started + delay > self.budget:
-                delay = max(0.0, self.budget - (time.monotonic() - started))
-                if delay <= 0:
-                    # Out of time: one last try without waiting.
-                    return self.inner.handle_request(request)
             self.sleep(delay)
             attempt += 1
+
+    def _out_of_budget(self, started: float, delay: float) -> bool:
+        """True when waiting `delay` and trying again would overrun the caller's deadline."""
+        return self.budget is not None and time.monotonic() - started + delay >= self.budget
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         if retry_after:
@@ -249,7 +252,8 @@ class ApiClient:
             proxy=settings.proxy_url,
             trust_env=True,
         )
-        budget = settings.timeout * (settings.retries + 1)
+        # Retries never stretch a call past its timeout: an unreachable backend fails within it.
+        budget = settings.timeout
         options["transport"] = RetryTransport(inner, settings.retries, sleep=sleep, budget=budget)
         if settings.proxy_url:
             options["trust_env"] = False
@@ -377,6 +381,9 @@ class ApiClient:
         env_name = f"OBSCTL_{self.backend.upper()}_TOKEN"
         if kind == "none":
             return f"set {self.where}.auth (basic, bearer or api_key) or {env_name}"
+        secret = self.settings.auth.secret
+        if secret.env and secret.env.startswith("OBSCTL_"):
+            return f"check the credentials in {secret.env}"
         return f"check the credentials in {self.where}.auth.{kind}"
 
     def _unreachable(self, reason: str, exc: Exception) -> UnreachableError:

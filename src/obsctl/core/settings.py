@@ -296,10 +296,24 @@ def _parse_backend(name: str, block: Mapping[str, Any], where: str, source: str)
         raise ConfigError(f"{where}.{key}: unknown key", hint=f"known keys: {', '.join(sorted(allowed))}")
     url = str(block["url"]).strip()
     check_url(url, f"{where}.url")
+    auth = _parse_auth(block.get("auth"), f"{where}.auth")
+    parts = urlsplit(url)
+    if parts.username is not None:
+        # user:password@ in the URL becomes basic auth, so it never appears in messages or logs.
+        from urllib.parse import unquote
+
+        if auth.kind == "none":
+            auth = AuthSettings(
+                kind="basic",
+                username=unquote(parts.username),
+                secret=SecretRef(value=unquote(parts.password or "")),
+            )
+        host = parts.netloc.rsplit("@", 1)[1]
+        url = parts._replace(netloc=host).geturl()
     return BackendSettings(
         name=name,
         url=url.rstrip("/"),
-        auth=_parse_auth(block.get("auth"), f"{where}.auth"),
+        auth=auth,
         headers=_parse_headers(block.get("headers"), f"{where}.headers"),
         tls=_parse_tls(block.get("tls"), f"{where}.tls"),
         proxy_url=_opt_url(block.get("proxy_url"), f"{where}.proxy_url"),

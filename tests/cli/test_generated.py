@@ -1,0 +1,71 @@
+"""Completions and docs are generated from the CLI and must not go stale; TAB really completes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import gen_completions  # noqa: E402
+import gen_docs  # noqa: E402
+
+
+def test_completion_files_match_the_cli():
+    for shell in gen_completions.SHELLS:
+        assert (ROOT / "completions" / f"obsctl.{shell}").read_text() == gen_completions.generate(shell), (
+            shell
+        )
+
+
+def test_docs_pages_match_help():
+    for group in gen_docs.GROUPS:
+        path = ROOT / "docs" / f"{group}.md"
+        assert path.exists(), f"docs/{group}.md is missing"
+        assert path.read_text() == gen_docs.render(group, path.read_text()), f"docs/{group}.md is stale"
+
+
+@pytest.fixture
+def obsctl_on_path(tmp_path):
+    shim = tmp_path / "bin" / "obsctl"
+    shim.parent.mkdir()
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH="{ROOT / "src"}" exec "{sys.executable}" -m obsctl "$@"\n')
+    shim.chmod(0o755)
+    return {**os.environ, "PATH": f"{shim.parent}:{os.environ['PATH']}"}
+
+
+def bash_complete(env, words: str) -> list[str]:
+    script = (
+        f"source {ROOT / 'completions' / 'obsctl.bash'}\n"
+        f"COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}}-1))\n"
+        'if [[ "${COMP_WORDS[-1]}" == "__EMPTY__" ]]; then COMP_WORDS[-1]=""; fi\n'
+        "_obsctl_completion obsctl\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True)
+    return proc.stdout.split()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
+def test_bash_tab_completes_groups_and_commands(obsctl_on_path):
+    groups = bash_complete(obsctl_on_path, "obsctl __EMPTY__")
+    assert {"health", "metrics", "alerts", "config"} <= set(groups)
+    assert bash_complete(obsctl_on_path, "obsctl con") == ["config"]
+    subs = bash_complete(obsctl_on_path, "obsctl config __EMPTY__")
+    assert {"view", "get-contexts", "use-context", "set-context", "path"} <= set(subs)
+
+
+def test_every_command_has_help_with_an_example():
+    missing = []
+    for group in gen_docs.GROUPS:
+        for path in [[group], *gen_docs.subcommands([group])]:
+            text = gen_docs.help_text(path)
+            if "Example" not in text:
+                missing.append(" ".join(path))
+    assert missing == []

@@ -1,0 +1,124 @@
+"""One renderer: exact strings for every format, TTY vs piped, colour rules."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import yaml
+
+from obsctl.core.output import Column, Output, format_value
+
+COLS = [Column("name", "name"), Column("value", "value"), Column("note", "note", wide_only=True)]
+ROWS = [{"name": "a", "value": 1.5, "note": "x\ty"}, {"name": "bb", "value": float("nan"), "note": None}]
+
+
+def make(tty: bool = False, color: bool | None = None, env=None) -> tuple[Output, io.StringIO, io.StringIO]:
+    out, err = io.StringIO(), io.StringIO()
+    return Output(out, err, is_tty=tty, color=color, env=env or {}, width=80), out, err
+
+
+def test_piped_default_is_headerless_tsv():
+    o, out, _ = make()
+    o.render_rows(COLS, ROWS, None)
+    assert out.getvalue() == "a\t1.5\nbb\tNaN\n"
+
+
+def test_tsv_has_header_and_wide_columns_hidden():
+    o, out, _ = make()
+    o.render_rows(COLS, ROWS, "tsv")
+    assert out.getvalue() == "name\tvalue\na\t1.5\nbb\tNaN\n"
+
+
+def test_csv_quotes_and_includes_wide_only_when_wide():
+    o, out, _ = make()
+    o.render_rows(COLS, [{"name": 'a,"b"', "value": 2}], "csv")
+    assert out.getvalue() == 'name,value\n"a,""b""",2\n'
+
+
+def test_json_is_stable_and_finite():
+    o, out, _ = make()
+    o.render_rows(COLS, ROWS, "json")
+    assert json.loads(out.getvalue()) == [
+        {"name": "a", "value": 1.5, "note": "x\ty"},
+        {"name": "bb", "value": "NaN", "note": None},
+    ]
+
+
+def test_jsonl_one_object_per_line():
+    o, out, _ = make()
+    o.render_rows(COLS, ROWS, "jsonl")
+    lines = out.getvalue().splitlines()
+    assert [json.loads(line)["name"] for line in lines] == ["a", "bb"]
+
+
+def test_yaml_document():
+    o, out, _ = make()
+    o.render_rows(COLS, ROWS, "yaml", document={"items": [1, 2]})
+    assert yaml.safe_load(out.getvalue()) == {"items": [1, 2]}
+
+
+def test_table_on_tty_uses_uppercase_headers_without_colour_codes_when_off():
+    o, out, _ = make(tty=True, color=False)
+    o.render_rows(COLS, ROWS, None)
+    text = out.getvalue()
+    assert text.splitlines()[0].split() == ["NAME", "VALUE"]
+    assert "\x1b[" not in text
+    assert "bb" in text and "NaN" in text
+
+
+def test_wide_table_shows_wide_columns():
+    o, out, _ = make(tty=True, color=False)
+    o.render_rows(COLS, ROWS, "wide")
+    assert out.getvalue().splitlines()[0].split() == ["NAME", "VALUE", "NOTE"]
+
+
+def test_explicit_table_when_piped_is_plain_aligned_text():
+    o, out, _ = make()
+    o.render_rows(COLS, ROWS, "table")
+    assert out.getvalue() == "NAME  VALUE\na     1.5\nbb    NaN\n"
+
+
+def test_large_tables_bypass_rich_and_still_align():
+    o, out, _ = make(tty=True, color=False)
+    rows = [{"name": f"n{i}", "value": i} for i in range(100_000)]
+    o.render_rows(COLS, rows, None)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 100_001
+    assert lines[0] == "NAME    VALUE"
+    assert lines[-1] == "n99999  99999"
+
+
+def test_colour_rules():
+    assert make(tty=True, env={})[0].color is True
+    assert make(tty=True, env={"NO_COLOR": "1"})[0].color is False
+    assert make(tty=False, env={})[0].color is False
+    assert make(tty=True, color=False, env={})[0].color is False
+    o = make(tty=True, env={})[0]
+    assert o.style("x", "red") == "\x1b[31mx\x1b[0m"
+    assert make(tty=False)[0].style("x", "red") == "x"
+
+
+def test_messages_go_to_stderr():
+    o, out, err = make()
+    o.error("it broke", hint="fix it")
+    o.warn("careful")
+    assert out.getvalue() == ""
+    assert err.getvalue() == "obsctl: error: it broke\nhint: fix it\nobsctl: warning: careful\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        (True, "true"),
+        (3.0, "3"),
+        (0.1, "0.1"),
+        (float("inf"), "+Inf"),
+        (["a", "b"], "a,b"),
+        ({"k": "v"}, "k=v"),
+    ],
+)
+def test_format_value(value, text):
+    assert format_value(value) == text
