@@ -62,7 +62,8 @@ def list_alerts(
     matchers: Annotated[
         list[str] | None,
         typer.Argument(
-            help='Filters: alertname=~"Node.*", severity!=info; a bare first word is the alertname.'
+            help='Filters: alertname=~"Node.*", severity!=info; a bare first word is the alertname.',
+            metavar="[MATCHER]...",
         ),
     ] = None,
     active: Annotated[bool, typer.Option("--active", "-a", help="Show active alerts.")] = False,
@@ -84,7 +85,8 @@ def list_alerts(
     """List the alerts of the running Alertmanager (GET /api/v2/alerts).
 
     With no state flag only active alerts are shown (as amtool does); combine -a -s -i -u, or --all.
-    Receivers are the ones the live routing tree computes. JSON keys per alert: fingerprint,
+    Receivers are the ones the live routing tree computes. The table's STATE says why an alert is
+    suppressed (silenced, inhibited); JSON keeps Alertmanager's state. JSON keys per alert: fingerprint,
     alertname, state, labels, annotations, receivers, starts_at, ends_at, updated_at, silenced_by,
     inhibited_by, muted_by, generator_url.
 
@@ -201,7 +203,7 @@ def silence_add(
         list[str] | None,
         typer.Argument(help='Matchers: alertname=NodeDown, instance=~"db.*".', metavar="MATCHER..."),
     ] = None,
-    comment: Annotated[str | None, typer.Option("--comment", help="Why (required).")] = None,
+    comment: Annotated[str | None, typer.Option("--comment", help="Why (required).", metavar="TEXT")] = None,
     duration: Annotated[
         str | None, typer.Option("--duration", "-d", help="How long (default 1h).", metavar="DURATION")
     ] = None,

@@ -61,9 +61,21 @@ def _documents(out: Output, fmt: str | None, docs: list[dict[str, Any]], documen
     return True
 
 
+def alert_state(alert: Alert) -> str:
+    """Table state: Alertmanager's `suppressed` split into why (silenced wins, as in the UI)."""
+    if alert.state == "suppressed":
+        if alert.silenced_by:
+            return "silenced"
+        if alert.inhibited_by:
+            return "inhibited"
+        if alert.muted_by:
+            return "muted"
+    return alert.state
+
+
 def _state(out: Output, state: str) -> str:
-    colour = {"active": "red", "suppressed": "dim", "unprocessed": "yellow"}.get(state)
-    return out.style(state, colour) if colour else state
+    colour = {"active": "red", "unprocessed": "yellow"}.get(state, "dim")
+    return out.style(state, colour)
 
 
 ALERT_COLUMNS = [
@@ -92,7 +104,7 @@ def render_alerts(out: Output, alerts: Sequence[Alert], fmt: str | None, now: da
         rows.append(
             {
                 "alertname": a.alertname,
-                "state": _state(out, a.state) if human else a.state,
+                "state": _state(out, alert_state(a)) if human else alert_state(a),
                 "severity": a.labels.get("severity", ""),
                 "started": _when(a.starts_at, now, human),
                 "receivers": ",".join(a.receivers),

@@ -57,7 +57,7 @@ def test_alerts_list_tty_table_shows_ages(run_cli, capture_am):
     assert lines[0].split() == ["ALERTNAME", "STATE", "SEVERITY", "STARTED", "RECEIVERS", "SUMMARY"]
     assert lines[2].split() == [
         "HTTP_Probe_Failed",
-        "suppressed",
+        "silenced",
         "10m",
         "by-cluster-service,by-name",
         "Example",

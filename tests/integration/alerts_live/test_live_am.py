@@ -111,6 +111,14 @@ def test_list_states_and_receivers(run_cli, live_am, populated):
     doc = {a["alertname"]: a for a in json.loads(result.stdout)}
     assert len(doc["LiveSilenced"]["silenced_by"]) == 1
     assert len(doc["LiveTarget"]["inhibited_by"]) == 1
+    piped = run_cli(["alerts", "list", f"tid={populated}", "--all"], env=am_env(live_am))
+    states = sorted(tuple(line.split("\t")[:2]) for line in piped.stdout.splitlines())
+    assert states == [
+        ("LiveActive", "active"),
+        ("LiveSilenced", "silenced"),
+        ("LiveSource", "active"),
+        ("LiveTarget", "inhibited"),
+    ]
 
 
 @pytest.mark.parametrize(
