@@ -141,7 +141,7 @@ def render_chart(
 
     lines = []
     body = canvas.rows(paint)
-    mid = height // 2
+    mid = int((canvas.px_height - 1) / 2) // 4  # the row holding the middle value
     for r, row in enumerate(body):
         label = labels[0] if r == 0 else labels[1] if r == mid else labels[2] if r == height - 1 else ""
         lines.append(f"{label.rjust(axis_w - 1)} ┤{row}".rstrip())

@@ -96,14 +96,7 @@ class PromClient:
         """One API call; with `post`, a form POST (long PromQL fits) falling back to GET on 405."""
         pairs = list(form.items()) if isinstance(form, Mapping) else list(form or [])
         if post:
-            response = self.api.request(
-                "POST",
-                API + path,
-                data=_form_body(pairs),
-                check=False,
-                idempotent=True,
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )
+            response = self.api.request("POST", API + path, data=_form(pairs), check=False, idempotent=True)
             if response.status_code in (405, 501):
                 response = self.api.request("GET", API + path, params=pairs, check=False)
         else:
@@ -211,10 +204,12 @@ class PromClient:
         return self.call("/status/buildinfo")
 
 
-def _form_body(pairs: Sequence[tuple[str, str]]) -> bytes:
-    from urllib.parse import urlencode
-
-    return urlencode(pairs).encode("ascii")
+def _form(pairs: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """Form fields for httpx; repeated keys (`match[]`) become lists, order kept."""
+    form: dict[str, list[str]] = {}
+    for key, value in pairs:
+        form.setdefault(key, []).append(value)
+    return form
 
 
 def _window(start: float | None, end: float | None) -> list[tuple[str, str]]:

@@ -189,7 +189,9 @@ def query(
     ] = False,
     limit: Annotated[
         int | None,
-        typer.Option("--limit", min=1, metavar="N", help="At most this many series (Prometheus 2.54+, else ignored)."),
+        typer.Option(
+            "--limit", min=1, metavar="N", help="At most this many series (Prometheus 2.54+, else ignored)."
+        ),
     ] = None,
     timeout: Annotated[
         str | None,
@@ -257,7 +259,9 @@ def series(
     since: SinceOpt = None,
     start: FromOpt = None,
     end: ToOpt = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many series.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many series.")
+    ] = None,
     url: UrlOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -337,7 +341,9 @@ def label_values(
 def metadata(
     ctx: typer.Context,
     metric: Annotated[str | None, typer.Argument(help="Only this metric.", metavar="METRIC")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many metrics.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, metavar="N", help="At most this many metrics.")
+    ] = None,
     url: UrlOpt = None,
     output: OutputOpt = None,
 ) -> None:
@@ -352,7 +358,14 @@ def metadata(
 
     fmt = _fmt(output)
     actx = _actx(ctx, url)
-    res = _prom(actx).metadata(metric, limit)
+    prom = _prom(actx)
+    res = prom.metadata(metric, limit)
+    if metric and not res.data:
+        # OpenMetrics targets register counters and histograms under the family name.
+        for suffix in ("_total", "_bucket", "_count", "_sum", "_created", "_info"):
+            if metric.endswith(suffix):
+                res = prom.metadata(metric[: -len(suffix)], limit)
+                break
     _notes(actx, res)
     _emit(actx, metadata_table(res.data or {}), fmt)
 
@@ -363,7 +376,9 @@ def targets(
     state: Annotated[
         str, typer.Option("--state", help="active, dropped or any.", metavar="STATE")
     ] = "active",
-    pool: Annotated[str | None, typer.Option("--pool", metavar="POOL", help="Only this scrape pool (job).")] = None,
+    pool: Annotated[
+        str | None, typer.Option("--pool", metavar="POOL", help="Only this scrape pool (job).")
+    ] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when any active target is not up.")] = False,
     url: UrlOpt = None,
     output: OutputOpt = None,
@@ -523,12 +538,16 @@ def scrape(
     ],
     match: Annotated[
         str | None,
-        typer.Option("--match", "-m", metavar="REGEX", help="Only families or samples whose name matches this regex."),
+        typer.Option(
+            "--match", "-m", metavar="REGEX", help="Only families or samples whose name matches this regex."
+        ),
     ] = None,
     families: Annotated[
         bool, typer.Option("--families", help="One row per family instead of per sample.")
     ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds to wait for the URL.")] = 10.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds to wait for the URL.")
+    ] = 10.0,
     output: OutputOpt = None,
 ) -> None:
     """Read an app's metrics endpoint (or a file) directly: Prometheus text or OpenMetrics.
