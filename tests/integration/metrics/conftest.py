@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.servers import KnownExporter, Server, start_prometheus, wait_until
+from tests.integration.servers import KnownExporter, Server, free_port, start_prometheus, wait_until
 
 RULES = """groups:
   - name: obsctl-test
@@ -44,19 +44,22 @@ def api(server: Server, path: str, **params: str) -> Any:
 
 @pytest.fixture(scope="session")
 def metrics_prom(tmp_path_factory: pytest.TempPathFactory, exporter: KnownExporter) -> Iterator[Server]:
-    """Prometheus 2.42 with exemplar storage, rules and both targets up, exemplars already stored."""
+    """Prometheus 2.42 with exemplar storage and rules; the exporter and itself up, one dead target
+    (nothing listens on its port) down, exemplars already stored."""
     work = tmp_path_factory.mktemp("metrics-prom")
+    dead = f"127.0.0.1:{free_port()}"
     rules = Path(work) / "rules.yml"
     rules.write_text(RULES)
     server = start_prometheus(
         work,
-        scrape_targets=[exporter.address],
+        scrape_targets=[exporter.address, dead],
         rule_files=[rules],
         extra_args=["--enable-feature=exemplar-storage"],
     )
 
     def ready() -> bool:
         up = api(server, "/api/v1/query", query="sum(up)")["data"]["result"]
+        down = api(server, "/api/v1/query", query="up == 0")["data"]["result"]
         firing = api(server, "/api/v1/alerts")["data"]["alerts"]
         recorded = api(server, "/api/v1/query", query="obsctl:test_requests:sum")["data"]["result"]
         ex = api(
@@ -69,12 +72,22 @@ def metrics_prom(tmp_path_factory: pytest.TempPathFactory, exporter: KnownExport
         return (
             bool(up)
             and float(up[0]["value"][1]) >= 2
+            and bool(down)
             and any(a["state"] == "firing" for a in firing)
             and bool(recorded)
             and bool(ex)
         )
 
-    if not wait_until(ready, timeout=40):
+    server.extra["dead"] = dead
+
+    def history() -> bool:
+        # Range tests look 20 s back: wait until every second of that has been scraped.
+        got = api(server, "/api/v1/query", query="count_over_time(obsctl_test_up_ratio[30s])")["data"][
+            "result"
+        ]
+        return bool(got) and float(got[0]["value"][1]) >= 27
+
+    if not wait_until(ready, timeout=40) or not wait_until(history, timeout=60):
         logs = server.logs()
         server.stop()
         raise RuntimeError("metrics Prometheus did not become ready:\n" + logs)
