@@ -651,9 +651,11 @@ def export(
         pc = ex.connect(settings, actx.env)
         rows = ex.write_parquet(ex.fetch_frames(pc, plan, progress), str(file))
         _finish_progress(actx)
-        actx.out.info(f"obsctl: wrote {rows:,} samples in {len(plan.chunks())} chunks to {file}")
+        actx.out.info(
+            f"obsctl: wrote {ex.plural(rows, 'sample')} in {ex.plural(len(plan.chunks()), 'chunk')} to {file}"
+        )
         return
-    from obsctl.metrics.export import export_csv
+    from obsctl.metrics.export import export_csv, plural
 
     prom = _prom(actx)
     if file:
@@ -666,8 +668,8 @@ def export(
         actx.out.warn(f"prometheus: {w}")
     if file or _stderr_tty(actx):
         actx.out.info(
-            f"obsctl: wrote {summary.samples:,} samples of {summary.series:,} series in {summary.chunks} chunks"
-            + (f" to {file}" if file else "")
+            f"obsctl: wrote {plural(summary.samples, 'sample')} of {summary.series:,} series "
+            f"in {plural(summary.chunks, 'chunk')}" + (f" to {file}" if file else "")
         )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -222,7 +223,16 @@ def fetch_frames(pc: Any, plan: ExportPlan, progress: Progress | None = None) ->
         if progress:
             progress(done, len(chunks), total)
         if data:
-            yield MetricRangeDataFrame(data)
+            with warnings.catch_warnings():
+                # pandas 3 deprecates the `inplace=` the library still uses; not the user's concern.
+                warnings.filterwarnings("ignore", module=r"prometheus_api_client\..*")
+                frame = MetricRangeDataFrame(data)
+            yield frame
+
+
+def plural(n: int, word: str) -> str:
+    """`1 chunk`, `3 chunks`: closing lines read naturally."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _step_text(step: float) -> str:
