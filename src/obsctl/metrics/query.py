@@ -19,6 +19,7 @@ from obsctl.metrics.window import Window
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 20
+FLAT_RATIO = 0.01  # a sparkline whose values vary less than 1 % is drawn flat
 NAME = "__name__"
 
 
@@ -157,7 +158,11 @@ def legend(template: str | None, metric: Mapping[str, str]) -> str:
 
 
 def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
-    """Unicode block sparkline; NaN/Inf show as a space, buckets averaged down to `width`."""
+    """Unicode block sparkline; NaN/Inf show as a space, buckets averaged down to `width`.
+
+    Scaled from min to max, except that a series varying by under 1 % of its magnitude is drawn
+    flat: otherwise the jitter of a steady rate looks like a spike.
+    """
     if not values:
         return ""
     if len(values) > width:
@@ -172,11 +177,12 @@ def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
         return " " * len(values)
     lo, hi = min(finite), max(finite)
     span = hi - lo
+    flat = span <= FLAT_RATIO * max(abs(lo), abs(hi))  # jitter of a steady rate is not a trend
     out = []
     for v in values:
         if not math.isfinite(v):
             out.append(" ")
-        elif span == 0:
+        elif flat:
             out.append(SPARK_BLOCKS[3])
         else:
             out.append(SPARK_BLOCKS[min(7, int((v - lo) / span * 7 + 0.5))])

@@ -152,6 +152,8 @@ def test_sparkline_scales_and_resamples():
     assert sparkline([5, 5, 5]) == "▄▄▄"
     assert sparkline(list(range(100)), width=10) == "▁▂▃▃▄▅▆▆▇█"  # bucket means 4.5 .. 94.5
     assert sparkline([]) == ""
+    assert sparkline([0.9994, 1.0, 1.0005, 1.0]) == "▄▄▄▄"  # steady-rate jitter is not a trend
+    assert sparkline([100, 100, 102]) == "▁▁█"
 
 
 def test_series_text_and_legend_defaults():
