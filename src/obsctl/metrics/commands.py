@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from obsctl.core.context import AppContext
     from obsctl.metrics.client import PromClient
     from obsctl.metrics.explore import Table
+    from obsctl.metrics.window import Window
 
 app = typer.Typer(
     name="metrics",
@@ -117,7 +118,7 @@ def _emit(actx: AppContext, table: Table, fmt: str | None) -> None:
     out.render_rows(table.columns, rows, fmt)
 
 
-def _window(actx: AppContext, **flags: Any) -> Any:
+def _window(actx: AppContext, **flags: Any) -> Window:
     from obsctl.metrics.window import resolve_window
 
     return resolve_window(actx.now(), **flags)
@@ -546,8 +547,8 @@ def scrape(
         bool, typer.Option("--families", help="One row per family instead of per sample.")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, metavar="SECONDS", help="Seconds to wait for the URL.")
-    ] = 10.0,
+        str, typer.Option("--timeout", metavar="DURATION", help="How long to wait for the URL, e.g. 5s.")
+    ] = "10s",
     output: OutputOpt = None,
 ) -> None:
     """Read an app's metrics endpoint (or a file) directly: Prometheus text or OpenMetrics.
@@ -563,10 +564,12 @@ def scrape(
       obsctl metrics scrape metrics.txt --families
     """
     from obsctl.metrics import scrape as sc
+    from obsctl.metrics.window import parse_seconds
 
     fmt = _fmt(output)
     actx = _actx(ctx)
-    src = sc.read_source(target, timeout=timeout, env=actx.env, transport=actx.seams.transport)
+    seconds = parse_seconds("--timeout", timeout)
+    src = sc.read_source(target, timeout=seconds, env=actx.env, transport=actx.seams.transport)
     expo = sc.parse_source(src, from_url=sc.is_url(target))
     chosen = sc.select(expo, match)
     table = sc.families_table(chosen) if families else sc.samples_table(chosen)
@@ -618,7 +621,7 @@ def export(
     """
     from obsctl.core.errors import UsageError
     from obsctl.metrics.export import EXTRA_HINT, ExportPlan, extra_available
-    from obsctl.metrics.window import MAX_POINTS, _duration, resolve_window
+    from obsctl.metrics.window import MAX_POINTS, parse_seconds, resolve_window
 
     fmt = _fmt(output, ("csv", "parquet")) or "csv"
     if fmt == "parquet":
@@ -628,7 +631,7 @@ def export(
             raise UsageError("-o parquet writes a binary file: give --file PATH")
     actx = _actx(ctx, url)
     _need_expr(expr)
-    chunk_s = _duration("--chunk", chunk)
+    chunk_s = parse_seconds("--chunk", chunk)
     # The points limit applies per request (per chunk), not to the whole export.
     window = resolve_window(
         actx.now(),

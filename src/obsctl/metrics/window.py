@@ -69,7 +69,8 @@ def _time(flag: str, text: str, now: datetime) -> datetime:
         raise UsageError(f"{flag}: {exc}") from None
 
 
-def _duration(flag: str, text: str) -> float:
+def parse_seconds(flag: str, text: str) -> float:
+    """A positive duration (`30s`, `1h30m`) or number of seconds for `flag`; UsageError otherwise."""
     try:
         seconds = parse_duration(text.strip()).total_seconds()
     except ValueError:
@@ -117,7 +118,7 @@ def resolve_window(
         return Window(at, at, None)
     end_at = _time("--to", end, now) if end is not None else _ms(now)
     if since is not None:
-        span = _duration("--since", since)
+        span = parse_seconds("--since", since)
         start_at = end_at - timedelta(seconds=span)
     elif start is not None:
         start_at = _time("--from", start, now)
@@ -129,7 +130,7 @@ def resolve_window(
             hint="swap them, or use --since 1h for the last hour",
         )
     span_s = (end_at - start_at).total_seconds()
-    step_s = _duration("--step", step) if step is not None else auto_step(span_s)
+    step_s = parse_seconds("--step", step) if step is not None else auto_step(span_s)
     limit = max_points
     if span_s / step_s > limit:
         need = math.ceil(span_s / limit)

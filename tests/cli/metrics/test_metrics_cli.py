@@ -425,3 +425,24 @@ def test_export_csv_in_chunks_on_the_step_grid(run_cli):
     assert sum(1 for line in lines if line.startswith("up,a,")) == 61  # every minute of the hour, once
     assert sum(1 for line in lines if line.startswith("up,b,z1,")) == 3
     assert result.stderr == ""
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal():
+    import io
+
+    from obsctl.core.context import AppContext, Seams
+    from obsctl.metrics.commands import _finish_progress, _progress_bar
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Tty()
+    actx = AppContext(Seams(env={}, stdout=io.StringIO(), stderr=err, stdout_isatty=False))
+    show = _progress_bar(actx)
+    assert show is not None
+    show(3, 10, 12345)
+    _finish_progress(actx)
+    assert err.getvalue() == "\rexporting [█████████░░░░░░░░░░░░░░░░░░░░░] 3/10 chunks, 12,345 samples\n"
+    piped = AppContext(Seams(env={}, stdout=io.StringIO(), stderr=io.StringIO(), stdout_isatty=False))
+    assert _progress_bar(piped) is None
