@@ -217,9 +217,9 @@ def table(qr: QueryResult, *, spark: bool) -> tuple[list[Column], list[dict[str,
             nums = [v for _, v in numeric(entry)]
             finite = [v for v in nums if math.isfinite(v)]
             row["value"] = pts[-1][1] if pts else ""
-            row["min"] = min(finite) if finite else None
-            row["max"] = max(finite) if finite else None
-            row["avg"] = round(sum(finite) / len(finite), 6) if finite else None
+            row["min"] = _sig(min(finite)) if finite else None
+            row["max"] = _sig(max(finite)) if finite else None
+            row["avg"] = _sig(sum(finite) / len(finite)) if finite else None
             row["points"] = len(pts)
             if spark:
                 row["spark"] = sparkline(nums)
@@ -233,6 +233,11 @@ def table(qr: QueryResult, *, spark: bool) -> tuple[list[Column], list[dict[str,
         row["timestamp"] = _ts(pts[-1][0]) if pts else None
         rows.append(row)
     return cols, rows
+
+
+def _sig(value: float) -> float:
+    """Six significant digits: summary columns for reading, not for computing (use csv/json)."""
+    return float(f"{value:.6g}")
 
 
 def _label_cells(entry: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
