@@ -612,7 +612,8 @@ def export(
 
     CSV needs nothing extra. Parquet needs `pip install 'obsctl[export]'` (prometheus-api-client,
     pandas, pyarrow) and --file; it is configured from the same context (URL, headers, auth, TLS).
-    A progress bar is shown on stderr when it is a terminal.
+    Default window: the last day; default step: about 250 points over the window. A progress bar
+    is shown on stderr when it is a terminal.
 
     \b
     Examples:
