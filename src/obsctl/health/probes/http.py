@@ -142,9 +142,13 @@ class _Tracer:
 
 def _peer_certificate(stream: Any, observed: dict[str, Any]) -> None:
     try:
-        sslobj = stream.get_extra_info("ssl_object")
-    except Exception:  # noqa: BLE001
-        return
+        _read_certificate(stream, observed)
+    except Exception:  # noqa: BLE001 - certificate details are a bonus, never a reason to fail
+        pass
+
+
+def _read_certificate(stream: Any, observed: dict[str, Any]) -> None:
+    sslobj = stream.get_extra_info("ssl_object")
     if sslobj is None:
         return
     observed["tls_version"] = sslobj.version()
@@ -153,7 +157,7 @@ def _peer_certificate(stream: Any, observed: dict[str, Any]) -> None:
     if cert and cert.get("notAfter"):
         not_after = ssl.cert_time_to_seconds(str(cert["notAfter"]))
     else:
-        der = sslobj.getpeercert(binary_form=True)
+        der = sslobj.getpeercert(True)
         if der:
             not_after = _not_after_from_der(der)
     if not_after is not None:
