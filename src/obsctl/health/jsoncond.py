@@ -139,7 +139,8 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             break
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ConditionError(f"cannot read {text[pos:].strip()[:10]!r} at position {pos + 1}")
+            at = pos + len(text[pos:]) - len(text[pos:].lstrip())
+            raise ConditionError(f"cannot read {text[at:].strip()[:10]!r} at position {at + 1}")
         kind = m.lastgroup or ""
         start = m.start(kind)
         out.append((kind, m.group(kind), start))

@@ -193,7 +193,7 @@ def _es_freshness(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: flo
         return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
     age_ms = max(0.0, (penv.now() - newest).total_seconds() * 1000)
     status = cfg.freshness.evaluate(age_ms)
-    age = format_duration(age_ms / 1000)
+    age = format_duration(float(round(age_ms / 1000)))
     limits = f"warn {format_duration((cfg.freshness.warn or 0) / 1000)}, fail {format_duration((cfg.freshness.fail or 0) / 1000)}"
     a = Assertion("newest document", status, expected=f"younger than {limits}", observed=f"{age} old")
     return make_result(spec, check, [a], target=f"{client.base_url}/{index}", ok_summary=f"newest document {age} old",
