@@ -63,22 +63,41 @@ def health(
     ] = None,
     only: Annotated[
         list[str] | None,
-        typer.Option("--only", help="Run only probes whose name, kind or tag matches (glob; repeat or comma-separate).", metavar="NAME"),
+        typer.Option(
+            "--only",
+            help="Run only probes whose name, kind or tag matches (glob; repeat or comma-separate).",
+            metavar="NAME",
+        ),
     ] = None,
     skip: Annotated[
         list[str] | None,
-        typer.Option("--skip", help="Skip probes whose name, kind or tag matches (glob; repeat or comma-separate).", metavar="NAME"),
+        typer.Option(
+            "--skip",
+            help="Skip probes whose name, kind or tag matches (glob; repeat or comma-separate).",
+            metavar="NAME",
+        ),
     ] = None,
     output: HealthOutputOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
-    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed check; the rest are reported as skipped.")] = False,
+    fail_fast: Annotated[
+        bool,
+        typer.Option("--fail-fast", help="Stop at the first failed check; the rest are reported as skipped."),
+    ] = False,
     watch: Annotated[
         str | None,
         typer.Option("--watch", help="Re-run every DURATION (e.g. 10s) until Ctrl-C.", metavar="DURATION"),
     ] = None,
     concurrency: Annotated[
         int,
-        typer.Option("-j", "--concurrency", help="Probes in flight at once (default 256).", min=1, max=4096, show_default=False, metavar="N"),
+        typer.Option(
+            "-j",
+            "--concurrency",
+            help="Probes in flight at once (default 256).",
+            min=1,
+            max=4096,
+            show_default=False,
+            metavar="N",
+        ),
     ] = 256,
 ) -> None:
     """Probe this machine and the observability stack, or run checks as code."""
@@ -120,7 +139,9 @@ def _watch_seconds(text: str | None) -> float | None:
     try:
         seconds = parse_duration(text).total_seconds()
     except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a duration; use e.g. 10s or 1m", param_hint="'--watch'") from None
+        raise typer.BadParameter(
+            f"{text!r} is not a duration; use e.g. 10s or 1m", param_hint="'--watch'"
+        ) from None
     if seconds < 1:
         raise typer.BadParameter("must be at least 1s", param_hint="'--watch'")
     return seconds

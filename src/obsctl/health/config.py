@@ -31,6 +31,8 @@ DEFAULT_DISK = Threshold(80.0, 90.0, unit="%")
 DEFAULT_INODES = Threshold(80.0, 90.0, unit="%")
 DEFAULT_LOAD = Threshold(1.5, 3.0)
 DEFAULT_OPEN_FILES = Threshold(80.0, 90.0, unit="%")
+DEFAULT_TARGETS_DOWN = Threshold(1, None)
+DEFAULT_FRESHNESS = Threshold(300_000.0, 3_600_000.0, unit="ms")  # newest log younger than 5m / 1h
 SYSTEM_CHECKS = ("memory", "swap", "disk", "inodes", "load", "open_files")
 
 
@@ -147,8 +149,8 @@ class CommandConfig:
 @dataclass(frozen=True)
 class BackendConfig:
     backend: str
-    targets_down: Threshold = Threshold(1, None)
-    freshness: Threshold = Threshold(300_000.0, 3_600_000.0, unit="ms")
+    targets_down: Threshold = DEFAULT_TARGETS_DOWN
+    freshness: Threshold = DEFAULT_FRESHNESS
     index: str | None = None
     timestamp_field: str | None = None
 
@@ -207,7 +209,8 @@ def parse_document(data: Any, source: str) -> ProbesFile:
     bad = set(defaults) - set(COMMON_KEYS[1:])
     if bad:
         raise ConfigError(
-            f"{source}: defaults.{sorted(bad)[0]}: unknown key", hint=f"known keys: {', '.join(COMMON_KEYS[1:])}"
+            f"{source}: defaults.{sorted(bad)[0]}: unknown key",
+            hint=f"known keys: {', '.join(COMMON_KEYS[1:])}",
         )
     raw = data.get("probes")
     if raw is None:
@@ -264,7 +267,9 @@ def parse_probe(item: Any, index: int, source: str, defaults: Mapping[str, Any] 
     timeout = _seconds(merged.get("timeout", DEFAULT_TIMEOUT), f"{where}.timeout")
     retries = _count(merged.get("retries", 0), f"{where}.retries")
     retry_timeout = (
-        None if merged.get("retry_timeout") is None else _seconds(merged["retry_timeout"], f"{where}.retry_timeout")
+        None
+        if merged.get("retry_timeout") is None
+        else _seconds(merged["retry_timeout"], f"{where}.retry_timeout")
     )
     retry_interval = _seconds(merged.get("retry_interval", 1), f"{where}.retry_interval", allow_zero=True)
     tags = _tags(merged.get("tags"), f"{where}.tags")
@@ -386,7 +391,9 @@ def _number(value: Any, where: str, percent: bool) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise ConfigError(f"{where}: expected a number{' or percentage like 80%' if percent else ''}, got {value!r}") from None
+            raise ConfigError(
+                f"{where}: expected a number{' or percentage like 80%' if percent else ''}, got {value!r}"
+            ) from None
     else:
         raise ConfigError(f"{where}: expected a number, got {value!r}")
     if percent and not 0 <= number <= 100:
@@ -407,8 +414,8 @@ def _threshold(
     if value is True or value is None:
         return default, {}
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-        fail = _seconds(value, where) * 1000 if duration else _number(value, where, percent)
-        return Threshold(None, fail, default.higher_is_worse, default.unit), {}
+        limit = _seconds(value, where) * 1000 if duration else _number(value, where, percent)
+        return Threshold(None, limit, default.higher_is_worse, default.unit), {}
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected {{warn: ..., fail: ...}} or a single fail limit")
     _check_keys(value, ("warn", "fail", *extra_keys), where)
@@ -424,7 +431,9 @@ def _threshold(
         wrong = warn > fail if default.higher_is_worse else warn < fail
         if wrong:
             raise ConfigError(f"{where}: warn ({value.get('warn')}) is beyond fail ({value.get('fail')})")
-    return Threshold(warn, fail, default.higher_is_worse, default.unit), {k: value[k] for k in extra_keys if k in value}
+    return Threshold(warn, fail, default.higher_is_worse, default.unit), {
+        k: value[k] for k in extra_keys if k in value
+    }
 
 
 def _secret(body: Mapping[str, Any], key: str, where: str) -> Secret:
@@ -474,9 +483,24 @@ def _parse_http(body: Any, where: str) -> HttpConfig:
     _check_keys(
         body,
         (
-            "url", "method", "headers", "body", "expect_status", "expect_body", "expect_body_not", "expect_json",
-            "max_latency", "cert_days", "follow_redirects", "max_redirects", "insecure", "ca_file",
-            "cert_file", "key_file", "proxy_url", "max_body_bytes",
+            "url",
+            "method",
+            "headers",
+            "body",
+            "expect_status",
+            "expect_body",
+            "expect_body_not",
+            "expect_json",
+            "max_latency",
+            "cert_days",
+            "follow_redirects",
+            "max_redirects",
+            "insecure",
+            "ca_file",
+            "cert_file",
+            "key_file",
+            "proxy_url",
+            "max_body_bytes",
         ),
         where,
     )
@@ -487,14 +511,18 @@ def _parse_http(body: Any, where: str) -> HttpConfig:
 
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}.url: not an http(s) URL: {url!r}", hint="expected e.g. http://127.0.0.1:8000/health")
+        raise ConfigError(
+            f"{where}.url: not an http(s) URL: {url!r}", hint="expected e.g. http://127.0.0.1:8000/health"
+        )
     method = _str(body.get("method", "GET"), f"{where}.method").upper()
     if not re.fullmatch(r"[A-Z]+", method):
         raise ConfigError(f"{where}.method: not an HTTP method: {method!r}")
     headers: list[tuple[str, Secret]] = []
     raw_headers = body.get("headers") or {}
     if not isinstance(raw_headers, dict):
-        raise ConfigError(f"{where}.headers: must be a mapping of header name to value or {{env: VAR}}/{{file: PATH}}")
+        raise ConfigError(
+            f"{where}.headers: must be a mapping of header name to value or {{env: VAR}}/{{file: PATH}}"
+        )
     for hname, hvalue in raw_headers.items():
         hwhere = f"{where}.headers.{hname}"
         if isinstance(hvalue, dict):
@@ -502,7 +530,12 @@ def _parse_http(body: Any, where: str) -> HttpConfig:
             if len(hvalue) != 1:
                 raise ConfigError(f"{hwhere}: set exactly one of env, file")
             headers.append(
-                (str(hname), Secret(env=_opt_str(hvalue.get("env"), hwhere), file=_opt_str(hvalue.get("file"), hwhere)))
+                (
+                    str(hname),
+                    Secret(
+                        env=_opt_str(hvalue.get("env"), hwhere), file=_opt_str(hvalue.get("file"), hwhere)
+                    ),
+                )
             )
         else:
             headers.append((str(hname), Secret(value=_str(hvalue, hwhere))))
@@ -536,11 +569,15 @@ def _parse_http(body: Any, where: str) -> HttpConfig:
             raise ConfigError(f"{cwhere}: {exc}", hint="see `JSON conditions` in docs/health.md") from None
     max_latency = None
     if body.get("max_latency") is not None:
-        max_latency, _ = _threshold(body["max_latency"], f"{where}.max_latency", Threshold(unit="ms"), duration=True)
+        max_latency, _ = _threshold(
+            body["max_latency"], f"{where}.max_latency", Threshold(unit="ms"), duration=True
+        )
     cert_days = None
     if body.get("cert_days") is not None:
         cert_days, _ = _threshold(
-            body["cert_days"], f"{where}.cert_days", Threshold(None, None, higher_is_worse=False, unit=" days")
+            body["cert_days"],
+            f"{where}.cert_days",
+            Threshold(None, None, higher_is_worse=False, unit=" days"),
         )
     req_body = body.get("body")
     if req_body is not None and not isinstance(req_body, str):
@@ -588,7 +625,9 @@ def _parse_tcp(body: Any, where: str) -> TcpConfig:
         raise ConfigError(f"{where}.send: expected a string")
     max_latency = None
     if body.get("max_latency") is not None:
-        max_latency, _ = _threshold(body["max_latency"], f"{where}.max_latency", Threshold(unit="ms"), duration=True)
+        max_latency, _ = _threshold(
+            body["max_latency"], f"{where}.max_latency", Threshold(unit="ms"), duration=True
+        )
     return TcpConfig(
         host=host,
         port=port,
@@ -609,7 +648,10 @@ def _parse_dns(body: Any, where: str) -> DnsConfig:
         raise ConfigError(f"{where}.query: required (the name to resolve)")
     record = _str(body.get("type", "A"), f"{where}.type").upper()
     if record not in ("A", "AAAA", "ANY"):
-        raise ConfigError(f"{where}.type: {record!r} is not supported", hint="use A, AAAA or ANY (the system resolver answers these)")
+        raise ConfigError(
+            f"{where}.type: {record!r} is not supported",
+            hint="use A, AAAA or ANY (the system resolver answers these)",
+        )
     expect = body.get("expect") or []
     if isinstance(expect, str):
         expect = [expect]
@@ -625,8 +667,15 @@ def _parse_dns(body: Any, where: str) -> DnsConfig:
             raise ConfigError(f"{where}.expect: {a!r} is not an IP address") from None
     max_latency = None
     if body.get("max_latency") is not None:
-        max_latency, _ = _threshold(body["max_latency"], f"{where}.max_latency", Threshold(unit="ms"), duration=True)
-    return DnsConfig(query=_str(body["query"], f"{where}.query"), record=record, expect=tuple(answers), max_latency=max_latency)
+        max_latency, _ = _threshold(
+            body["max_latency"], f"{where}.max_latency", Threshold(unit="ms"), duration=True
+        )
+    return DnsConfig(
+        query=_str(body["query"], f"{where}.query"),
+        record=record,
+        expect=tuple(answers),
+        max_latency=max_latency,
+    )
 
 
 def _parse_redis(body: Any, where: str) -> RedisConfig:
@@ -640,14 +689,31 @@ def _parse_redis(body: Any, where: str) -> RedisConfig:
     url_password = re.match(r"^[a-z]+://(?:[^:@/]*):([^@/]+)@", str(address))
     if url_password and not password.is_set:
         password = Secret(value=url_password.group(1))
-    return RedisConfig(host=host, port=port, username=_opt_str(body.get("username"), f"{where}.username"), password=password)
+    return RedisConfig(
+        host=host, port=port, username=_opt_str(body.get("username"), f"{where}.username"), password=password
+    )
 
 
 def _parse_postgres(body: Any, where: str) -> PostgresConfig:
     if isinstance(body, str):
         body = {"dsn": body}
     body = _mapping(body, where, "{dsn: 'host=127.0.0.1 dbname=app user=app', password_env: PGPASSWORD}")
-    _check_keys(body, ("dsn", "host", "port", "user", "dbname", "sslmode", "password", "password_env", "password_file", "query"), where)
+    _check_keys(
+        body,
+        (
+            "dsn",
+            "host",
+            "port",
+            "user",
+            "dbname",
+            "sslmode",
+            "password",
+            "password_env",
+            "password_file",
+            "query",
+        ),
+        where,
+    )
     if body.get("dsn"):
         conninfo = _str(body["dsn"], f"{where}.dsn")
     else:
@@ -659,7 +725,9 @@ def _parse_postgres(body: Any, where: str) -> PostgresConfig:
             raise ConfigError(f"{where}: set dsn, or host/port/user/dbname")
         conninfo = " ".join(parts)
     return PostgresConfig(
-        conninfo=conninfo, password=_secret(body, "password", where), query=_str(body.get("query", "SELECT 1"), f"{where}.query")
+        conninfo=conninfo,
+        password=_secret(body, "password", where),
+        query=_str(body.get("query", "SELECT 1"), f"{where}.query"),
     )
 
 
@@ -679,8 +747,12 @@ def _parse_system(body: Any, where: str) -> SystemConfig:
             values[key] = () if key in ("disk", "inodes") else None
             continue
         default = {
-            "memory": DEFAULT_MEMORY, "swap": DEFAULT_SWAP, "disk": DEFAULT_DISK,
-            "inodes": DEFAULT_INODES, "load": DEFAULT_LOAD, "open_files": DEFAULT_OPEN_FILES,
+            "memory": DEFAULT_MEMORY,
+            "swap": DEFAULT_SWAP,
+            "disk": DEFAULT_DISK,
+            "inodes": DEFAULT_INODES,
+            "load": DEFAULT_LOAD,
+            "open_files": DEFAULT_OPEN_FILES,
         }[key]
         percent = key != "load"
         if key in ("disk", "inodes"):
@@ -694,7 +766,9 @@ def _parse_system(body: Any, where: str) -> SystemConfig:
             values[key] = tuple(checks)
         else:
             values[key], _ = _threshold(raw, f"{where}.{key}", default, percent=percent)
-    return SystemConfig(include_tmpfs=_bool(body.get("include_tmpfs", False), f"{where}.include_tmpfs"), **values)
+    return SystemConfig(
+        include_tmpfs=_bool(body.get("include_tmpfs", False), f"{where}.include_tmpfs"), **values
+    )
 
 
 def _parse_process(body: Any, where: str) -> ProcessConfig:
@@ -759,9 +833,12 @@ def _parse_backend(body: Any, where: str) -> BackendConfig:
         raise ConfigError(
             f"{where}.name: {name!r} is not a backend", hint=f"known backends: {', '.join(BACKEND_NAMES)}"
         )
-    targets_down, _ = _threshold(body.get("targets_down"), f"{where}.targets_down", Threshold(1, None))
+    targets_down, _ = _threshold(body.get("targets_down"), f"{where}.targets_down", DEFAULT_TARGETS_DOWN)
     freshness, _ = _threshold(
-        body.get("freshness"), f"{where}.freshness", Threshold(300_000.0, 3_600_000.0, unit="ms"), duration=True
+        body.get("freshness"),
+        f"{where}.freshness",
+        Threshold(300_000.0, 3_600_000.0, unit="ms"),
+        duration=True,
     )
     return BackendConfig(
         backend=str(name),
@@ -787,7 +864,9 @@ _PARSERS: dict[str, Any] = {
 
 def default_probes(backends: list[str]) -> tuple[ProbeSpec, ...]:
     """No configuration: this machine, and each backend the context names."""
-    probes = [ProbeSpec(name="system", kind="system", config=SystemConfig(), timeout=DEFAULT_TIMEOUT, index=0)]
+    probes = [
+        ProbeSpec(name="system", kind="system", config=SystemConfig(), timeout=DEFAULT_TIMEOUT, index=0)
+    ]
     for i, name in enumerate(backends, start=1):
         probes.append(
             ProbeSpec(name=name, kind="backend", config=_parse_backend(name, name), timeout=10.0, index=i)

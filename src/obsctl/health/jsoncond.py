@@ -19,6 +19,7 @@ probe and field), and its messages name the observed values.
 from __future__ import annotations
 
 import json
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -208,7 +209,9 @@ class _Parser:
             self.pos += 2
             right = self.value()
             return lambda d, e: _compare("not in", left(d, e), right(d, e))
-        if op in ("==", "!=", "<", "<=", ">", ">=", "=~") and tok[0] == "op" or (tok[0] == "word" and op == "in"):
+        if (op in ("==", "!=", "<", "<=", ">", ">=", "=~") and tok[0] == "op") or (
+            tok[0] == "word" and op == "in"
+        ):
             self.pos += 1
             right = self.value()
             if op == "=~":
@@ -221,12 +224,14 @@ class _Parser:
         while self.accept("|"):
             kind, name, at = self.take()
             if kind != "word" or name not in _FUNCS:
-                raise ConditionError(f"unknown function {name!r} at position {at + 1}; known: {', '.join(_FUNCS)}")
+                raise ConditionError(
+                    f"unknown function {name!r} at position {at + 1}; known: {', '.join(_FUNCS)}"
+                )
             node = _apply(node, name)
         return node
 
     def primary(self) -> Node:
-        kind, value, at = self.take()
+        kind, value, _at = self.take()
         if kind == "op" and value == "$":
             return self.path()
         if kind == "op" and value == "(":
@@ -290,17 +295,24 @@ class _Parser:
         def get(doc: Any, ev: _Eval) -> Any:
             cur = doc
             for step in frozen:
-                if isinstance(step, int) and isinstance(cur, list) and -len(cur) <= step < len(cur):
-                    cur = cur[step]
-                elif isinstance(step, str) and isinstance(cur, dict) and step in cur:
-                    cur = cur[step]
-                else:
-                    cur = MISSING
+                cur = _step(cur, step)
+                if cur is MISSING:
                     break
             ev.seen[label] = cur
             return cur
 
         return get
+
+
+def _step(cur: Any, step: str | int) -> Any:
+    """One path step: a list index or an object key; MISSING when it does not exist."""
+    if isinstance(step, int):
+        if isinstance(cur, list) and -len(cur) <= step < len(cur):
+            return cur[step]
+        return MISSING
+    if isinstance(cur, dict) and step in cur:
+        return cur[step]
+    return MISSING
 
 
 def _apply(inner: Node, name: str) -> Node:
@@ -347,13 +359,19 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return isinstance(left, str) and right.search(left) is not None
     if isinstance(left, bool) or isinstance(right, bool):
         return False
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)) or (
-        isinstance(left, str) and isinstance(right, str)
-    ):
-        return bool(
-            {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
-        )
+    numbers = isinstance(left, (int, float)) and isinstance(right, (int, float))
+    strings = isinstance(left, str) and isinstance(right, str)
+    if numbers or strings:
+        return bool(_ORDER[op](left, right))
     return False
+
+
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 def _norm(value: Any) -> Any:

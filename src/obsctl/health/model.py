@@ -102,7 +102,12 @@ class Assertion:
     observed: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"check": self.check, "status": self.status, "expected": self.expected, "observed": self.observed}
+        return {
+            "check": self.check,
+            "status": self.status,
+            "expected": self.expected,
+            "observed": self.observed,
+        }
 
 
 @dataclass(frozen=True)

@@ -133,12 +133,21 @@ def junit(report: RunReport) -> str:
     )
     for r in report.results:
         case = ET.SubElement(
-            suite, "testcase", classname=f"obsctl.health.{r.kind}", name=f"{r.name}: {r.check}",
+            suite,
+            "testcase",
+            classname=f"obsctl.health.{r.kind}",
+            name=f"{r.name}: {r.check}",
             time=f"{r.duration_ms / 1000:.3f}",
         )
         if r.status == FAIL:
-            failure = ET.SubElement(case, "failure", message=r.summary, type=r.error and "error" or "assertion")
-            detail = [f"{a.check}: expected {a.expected}, observed {a.observed}" for a in r.assertions if a.status == FAIL]
+            failure = ET.SubElement(
+                case, "failure", message=r.summary, type=(r.error and "error") or "assertion"
+            )
+            detail = [
+                f"{a.check}: expected {a.expected}, observed {a.observed}"
+                for a in r.assertions
+                if a.status == FAIL
+            ]
             if r.error:
                 detail.insert(0, f"error: {r.error}")
             if r.body_excerpt:
@@ -196,11 +205,15 @@ def prometheus(report: RunReport) -> str:
         lab = _labels(**base)
         samples["obsctl_probe_success"].append(f"obsctl_probe_success{lab} {0 if r.status == FAIL else 1}")
         samples["obsctl_probe_warning"].append(f"obsctl_probe_warning{lab} {1 if r.status == WARN else 0}")
-        samples["obsctl_probe_duration_seconds"].append(f"obsctl_probe_duration_seconds{lab} {_num(r.duration_ms / 1000)}")
+        samples["obsctl_probe_duration_seconds"].append(
+            f"obsctl_probe_duration_seconds{lab} {_num(r.duration_ms / 1000)}"
+        )
         samples["obsctl_probe_attempts"].append(f"obsctl_probe_attempts{lab} {r.attempts}")
         status_code = r.observed.get("http_status")
         if isinstance(status_code, int):
-            samples["obsctl_probe_http_status_code"].append(f"obsctl_probe_http_status_code{lab} {status_code}")
+            samples["obsctl_probe_http_status_code"].append(
+                f"obsctl_probe_http_status_code{lab} {status_code}"
+            )
         for key, ms in (r.phases or {}).items():
             phase = key.removesuffix("_ms")
             if phase in ("dns", "connect", "tls", "processing", "transfer"):
@@ -209,7 +222,9 @@ def prometheus(report: RunReport) -> str:
                 )
         days = r.observed.get("cert_days_left")
         if isinstance(days, (int, float)):
-            samples["obsctl_probe_tls_cert_days_left"].append(f"obsctl_probe_tls_cert_days_left{lab} {_num(days)}")
+            samples["obsctl_probe_tls_cert_days_left"].append(
+                f"obsctl_probe_tls_cert_days_left{lab} {_num(days)}"
+            )
         if r.kind == "system" and isinstance(r.observed.get("value"), (int, float)):
             samples["obsctl_probe_observed_value"].append(
                 f"obsctl_probe_observed_value{lab} {_num(float(r.observed['value']))}"
@@ -218,7 +233,9 @@ def prometheus(report: RunReport) -> str:
     samples["obsctl_health_success"].append(f"obsctl_health_success {0 if report.status == FAIL else 1}")
     for status in (PASS, WARN, FAIL, SKIP):
         samples["obsctl_health_checks"].append(f'obsctl_health_checks{{status="{status}"}} {counts[status]}')
-    samples["obsctl_health_duration_seconds"].append(f"obsctl_health_duration_seconds {_num(report.duration_ms / 1000)}")
+    samples["obsctl_health_duration_seconds"].append(
+        f"obsctl_health_duration_seconds {_num(report.duration_ms / 1000)}"
+    )
     lines: list[str] = []
     for name, help_text in METRICS:
         if not samples[name]:

@@ -87,7 +87,9 @@ def attempt(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
         try:
             box.append(run_probe(spec, penv, timeout))
         except Exception as exc:  # noqa: BLE001 - one broken probe must not sink the run
-            box.append([error_result(spec, check_label(spec), f"internal error: {type(exc).__name__}: {exc}")])
+            box.append(
+                [error_result(spec, check_label(spec), f"internal error: {type(exc).__name__}: {exc}")]
+            )
 
     thread = threading.Thread(target=target, name=f"probe-{spec.name}", daemon=True)
     thread.start()
@@ -98,7 +100,9 @@ def attempt(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
     return [error_result(spec, check_label(spec), f"timed out after {timeout:g}s", duration_ms=elapsed)]
 
 
-def execute(spec: ProbeSpec, penv: ProbeEnv, cancel: threading.Event, sleep: Callable[[float], None] | None = None) -> list[CheckResult]:
+def execute(
+    spec: ProbeSpec, penv: ProbeEnv, cancel: threading.Event, sleep: Callable[[float], None] | None = None
+) -> list[CheckResult]:
     """A probe with its retries: `retries: N` more attempts, or retry until `retry_timeout`."""
     started = time.monotonic()
     attempts = 0

@@ -115,7 +115,9 @@ def watch(
         report = run_once(probes, penv, opts, to_rfc3339(actx.now()))
         if out.is_tty and opts.output in (None, "table", "wide"):
             out.stdout.write("\x1b[H\x1b[2J")
-            out.write(f"Every {opts.watch:g}s: obsctl health    {report.started_at}    {summary_line(report)}")
+            out.write(
+                f"Every {opts.watch:g}s: obsctl health    {report.started_at}    {summary_line(report)}"
+            )
             out.write("")
         render(report, opts.output, out)
         if not out.is_tty and opts.output in (None, "tsv", "csv", "table", "wide"):

@@ -39,8 +39,22 @@ def test_no_config_checks_this_machine_and_exits_truthfully(run_cli):
     assert doc["summary"]["total"] == len(doc["results"])
     assert sorted(doc) == ["duration_ms", "results", "started_at", "status", "summary", "version"]
     assert sorted(doc["results"][0]) == sorted(
-        ["name", "kind", "check", "status", "summary", "target", "duration_ms", "attempts", "tags", "error",
-         "assertions", "phases", "observed", "body_excerpt"]
+        [
+            "name",
+            "kind",
+            "check",
+            "status",
+            "summary",
+            "target",
+            "duration_ms",
+            "attempts",
+            "tags",
+            "error",
+            "assertions",
+            "phases",
+            "observed",
+            "body_excerpt",
+        ]
     )
 
 
@@ -69,7 +83,11 @@ def test_yaml_and_jsonl(run_cli):
 PROBES = {
     "probes": [
         {"name": "true", "command": "true", "tags": ["local"]},
-        {"name": "false", "command": {"run": ["sh", "-c", "echo password=hunter2 >&2; exit 4"]}, "tags": ["local"]},
+        {
+            "name": "false",
+            "command": {"run": ["sh", "-c", "echo password=hunter2 >&2; exit 4"]},
+            "tags": ["local"],
+        },
         {"name": "pg", "postgres": {"dsn": "host=127.0.0.1 user=app password=pw123"}},
     ]
 }
@@ -80,7 +98,10 @@ def test_failures_explain_themselves_in_the_table(run_cli, tmp_path):
     assert result.exit_code == 1
     out = result.stdout
     assert "fail    false  run sh -c echo password=hunter2 >&2; exit 4  exit: expected 0, observed 4" in out
-    assert "FAIL false: run sh -c echo password=hunter2 >&2; exit 4\n  exit: expected 0, observed 4\n  body: password=REDACTED" in out
+    assert (
+        "FAIL false: run sh -c echo password=hunter2 >&2; exit 4\n  exit: expected 0, observed 4\n  body: password=REDACTED"
+        in out
+    )
     assert result.stderr.splitlines() == [
         "1 passed, 2 failed (3 checks in " + result.stderr.split(" in ", 1)[1].splitlines()[0],
         "obsctl: error: 2 checks failed: false, pg",
@@ -107,7 +128,9 @@ def test_only_and_skip_by_name_tag_and_glob(run_cli, tmp_path):
     assert names(run_cli(["health", "-f", path, "--only", "local", "-o", "json"])) == ["true", "false"]
     assert names(run_cli(["health", "-f", path, "--skip", "f*", "--skip", "pg", "-o", "json"])) == ["true"]
     assert names(run_cli(["health", "-f", path, "--skip", "local", "-o", "json"])) == ["pg"]
-    assert names(run_cli(["health", "-f", path, "--only", "command", "--skip", "true", "-o", "json"])) == ["false"]
+    assert names(run_cli(["health", "-f", path, "--only", "command", "--skip", "true", "-o", "json"])) == [
+        "false"
+    ]
     none = run_cli(["health", "-f", path, "--only", "nothing"])
     assert none.exit_code == 2
     assert none.stderr.splitlines() == [
@@ -129,14 +152,29 @@ def test_fail_fast_skips_the_rest(run_cli, tmp_path):
 def test_retries_count_attempts(run_cli, tmp_path):
     marker = tmp_path / "ran"
     script = f"echo x >> {marker}; test $(wc -l < {marker}) -ge 3"
-    path = write(tmp_path, {"probes": [{"name": "flaky", "retries": 3, "retry_interval": 0, "command": {"run": script, "shell": True}}]})
+    path = write(
+        tmp_path,
+        {
+            "probes": [
+                {
+                    "name": "flaky",
+                    "retries": 3,
+                    "retry_interval": 0,
+                    "command": {"run": script, "shell": True},
+                }
+            ]
+        },
+    )
     result = run_cli(["health", "-f", path, "-o", "json"])
     r = json.loads(result.stdout)["results"][0]
     assert (r["status"], r["attempts"]) == ("pass", 3)
 
 
 def test_retry_timeout_gives_up(run_cli, tmp_path):
-    path = write(tmp_path, {"probes": [{"name": "never", "retry_timeout": "1s", "retry_interval": "300ms", "command": "false"}]})
+    path = write(
+        tmp_path,
+        {"probes": [{"name": "never", "retry_timeout": "1s", "retry_interval": "300ms", "command": "false"}]},
+    )
     r = json.loads(run_cli(["health", "-f", path, "-o", "json"]).stdout)["results"][0]
     assert r["status"] == "fail"
     assert 2 <= r["attempts"] <= 4
@@ -155,7 +193,10 @@ def test_junit_output(run_cli, tmp_path):
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "1", "0")
     cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == ["true: run true", "false: run sh -c echo password=hunter2 >&2; exit 4"]
+    assert [c.get("name") for c in cases] == [
+        "true: run true",
+        "false: run sh -c echo password=hunter2 >&2; exit 4",
+    ]
     failure = cases[1].find("failure")
     assert failure is not None
     assert failure.get("message") == "exit: expected 0, observed 4"
@@ -164,7 +205,14 @@ def test_junit_output(run_cli, tmp_path):
 
 def test_context_health_section_is_used_without_f(run_cli, tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"current-context": "dev", "contexts": {"dev": {"health": {"probes": [{"name": "ctx-probe", "command": "true"}]}}}}))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "current-context": "dev",
+                "contexts": {"dev": {"health": {"probes": [{"name": "ctx-probe", "command": "true"}]}}},
+            }
+        )
+    )
     result = run_cli(["health", "-o", "json"], env={"OBSCTL_CONFIG": str(config)})
     assert [r["name"] for r in json.loads(result.stdout)["results"]] == ["ctx-probe"]
     assert result.exit_code == 0
@@ -182,7 +230,12 @@ def test_context_health_section_is_used_without_f(run_cli, tmp_path):
             "hint: known kinds: http, tcp, dns, redis, postgres, system, process, command, backend; common keys: name, timeout, retries, retry_timeout, retry_interval, tags",
         ),
         (
-            {"probes": [{"name": "a", "command": "true"}, {"name": "api", "http": {"url": "http://x", "expect_status": ["abc"]}}]},
+            {
+                "probes": [
+                    {"name": "a", "command": "true"},
+                    {"name": "api", "http": {"url": "http://x", "expect_status": ["abc"]}},
+                ]
+            },
             "probes[1] (api).http.expect_status: 'abc' is not a status code or class like 2xx",
             "hint: e.g. expect_status: [200, 204] or [2xx, 301]",
         ),
@@ -216,9 +269,21 @@ def test_context_health_section_is_used_without_f(run_cli, tmp_path):
             "probes[1] (x).name: duplicate name (also probes[0])",
             "hint: give every probe its own name",
         ),
-        ({"probes": [{"name": "x"}]}, "probes[0] (x): no probe kind", "hint: add one of: http, tcp, dns, redis, postgres, system, process, command, backend"),
-        ({"probes": [{"name": "r", "redis": {"address": "h:99999"}}]}, "probes[0] (r).redis.address: invalid port in 'h:99999'", None),
-        ({"probes": [{"name": "b", "backend": "loki"}]}, "probes[0] (b).backend.name: 'loki' is not a backend", "hint: known backends: prometheus, alertmanager, elasticsearch, jaeger"),
+        (
+            {"probes": [{"name": "x"}]},
+            "probes[0] (x): no probe kind",
+            "hint: add one of: http, tcp, dns, redis, postgres, system, process, command, backend",
+        ),
+        (
+            {"probes": [{"name": "r", "redis": {"address": "h:99999"}}]},
+            "probes[0] (r).redis.address: invalid port in 'h:99999'",
+            None,
+        ),
+        (
+            {"probes": [{"name": "b", "backend": "loki"}]},
+            "probes[0] (b).backend.name: 'loki' is not a backend",
+            "hint: known backends: prometheus, alertmanager, elasticsearch, jaeger",
+        ),
     ],
 )
 def test_invalid_probes_file_exits_2_naming_probe_and_field(run_cli, tmp_path, doc, message, hint):
@@ -235,7 +300,10 @@ def test_invalid_yaml_and_missing_file(run_cli, tmp_path):
     path = write(tmp_path, "probes: [\n  - {name: a")
     result = run_cli(["health", "-f", path])
     assert result.exit_code == 2
-    assert result.stderr == f"obsctl: error: {path}:2:3: invalid YAML: expected the node content, but found '-'\n"
+    assert (
+        result.stderr
+        == f"obsctl: error: {path}:2:3: invalid YAML: expected the node content, but found '-'\n"
+    )
     missing = run_cli(["health", "-f", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2
     assert missing.stderr.splitlines()[0] == f"obsctl: error: {tmp_path / 'nope.yaml'}: no such probes file"
@@ -244,7 +312,10 @@ def test_invalid_yaml_and_missing_file(run_cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["-o", "xml"], "unknown format 'xml'; choose one of table, wide, json, jsonl, yaml, csv, tsv, junit, prometheus"),
+        (
+            ["-o", "xml"],
+            "unknown format 'xml'; choose one of table, wide, json, jsonl, yaml, csv, tsv, junit, prometheus",
+        ),
         (["--watch", "often"], "'often' is not a duration; use e.g. 10s or 1m"),
         (["--watch", "100ms"], "must be at least 1s"),
         (["-j", "0"], "Invalid value for '-j' / '--concurrency': 0 is not in the range 1<=x<=4096."),
@@ -259,13 +330,17 @@ def test_bad_flags_exit_2(run_cli, args, fragment):
 def test_help_has_examples(run_cli):
     result = run_cli(["health", "--help"])
     assert result.exit_code == 0
-    assert "  Examples:\n    obsctl health\n    obsctl health -f probes.yaml --only api,cache\n" in result.stdout
+    assert (
+        "  Examples:\n    obsctl health\n    obsctl health -f probes.yaml --only api,cache\n" in result.stdout
+    )
 
 
 # --- Elasticsearch, Jaeger, Alertmanager (clustered) through the transport seam -------------------
 
 
-def _backend_transport(routes: dict[tuple[str, str], tuple[int, bytes]], seen: list[httpx.Request]) -> httpx.MockTransport:
+def _backend_transport(
+    routes: dict[tuple[str, str], tuple[int, bytes]], seen: list[httpx.Request]
+) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         status, body = routes.get((request.method, request.url.path), (404, b'{"error":"not found"}'))
@@ -295,11 +370,16 @@ def test_elasticsearch_health_and_freshness(run_cli):
     doc = json.loads(result.stdout)
     health, fresh = doc["results"]
     assert (health["check"], health["status"]) == ("cluster health", "warn")
-    assert health["summary"] == "cluster health: expected green, observed yellow, 1 node(s), 1 unassigned shard(s)"
+    assert (
+        health["summary"]
+        == "cluster health: expected green, observed yellow, 1 node(s), 1 unassigned shard(s)"
+    )
     assert (fresh["check"], fresh["status"]) == ("freshness logs-*", "warn")
     # The fixture's documents carry `date`, not `@timestamp`: the age comes from the sort value (ns).
     assert fresh["observed"]["newest"] == "2022-06-15T10:12:52.382720Z"
-    assert fresh["summary"].startswith("newest document: expected younger than warn 5m, fail 1h, observed 10m old")
+    assert fresh["summary"].startswith(
+        "newest document: expected younger than warn 5m, fail 1h, observed 10m old"
+    )
     body = json.loads(seen[1].content)
     assert body["sort"] == [{"@timestamp": {"order": "desc", "unmapped_type": "date"}}]
     assert dict(seen[1].url.params) == {"ignore_unavailable": "true", "allow_no_indices": "true"}
@@ -316,26 +396,51 @@ def test_elasticsearch_index_and_field_from_probe(run_cli, tmp_path):
     }
     path = write(
         tmp_path,
-        {"probes": [{"name": "es", "backend": {"name": "elasticsearch", "index": "app-logs", "timestamp_field": "date", "freshness": {"warn": "1m", "fail": "5m"}}}]},
+        {
+            "probes": [
+                {
+                    "name": "es",
+                    "backend": {
+                        "name": "elasticsearch",
+                        "index": "app-logs",
+                        "timestamp_field": "date",
+                        "freshness": {"warn": "1m", "fail": "5m"},
+                    },
+                }
+            ]
+        },
     )
     env = {"OBSCTL_ELASTICSEARCH_URL": "http://es.test:9200"}
     now = datetime(2022, 6, 15, 10, 22, 52, tzinfo=timezone.utc)
-    result = run_cli(["health", "-f", path, "-o", "json"], env=env, transport=_backend_transport(routes, seen), now=lambda: now)
+    result = run_cli(
+        ["health", "-f", path, "-o", "json"],
+        env=env,
+        transport=_backend_transport(routes, seen),
+        now=lambda: now,
+    )
     fresh = json.loads(result.stdout)["results"][1]
     assert fresh["observed"]["newest"] == "2022-06-15T10:12:52.382719Z"
     assert fresh["status"] == "fail"
     assert json.loads(seen[1].content)["sort"] == [{"date": {"order": "desc", "unmapped_type": "date"}}]
     assert result.exit_code == 1
     routes[("POST", "/app-logs/_search")] = (200, b'{"hits":{"hits":[]}}')
-    result = run_cli(["health", "-f", path, "-o", "json"], env=env, transport=_backend_transport(routes, seen))
+    result = run_cli(
+        ["health", "-f", path, "-o", "json"], env=env, transport=_backend_transport(routes, seen)
+    )
     fresh = json.loads(result.stdout)["results"][1]
     assert fresh["summary"] == "newest document: expected a document in app-logs, observed no documents"
 
 
 def test_jaeger_services(run_cli):
     seen: list[httpx.Request] = []
-    transport = _backend_transport({("GET", "/api/v3/services"): (200, fixture("snapshot_GetServices.json"))}, seen)
-    result = run_cli(["health", "--only", "jaeger", "-o", "json"], env={"OBSCTL_JAEGER_URL": "http://jaeger.test:16686"}, transport=transport)
+    transport = _backend_transport(
+        {("GET", "/api/v3/services"): (200, fixture("snapshot_GetServices.json"))}, seen
+    )
+    result = run_cli(
+        ["health", "--only", "jaeger", "-o", "json"],
+        env={"OBSCTL_JAEGER_URL": "http://jaeger.test:16686"},
+        transport=transport,
+    )
     r = json.loads(result.stdout)["results"][0]
     assert (r["check"], r["status"], r["summary"]) == ("services", "pass", "1 service(s): foo")
     assert r["observed"] == {"services": ["foo"], "api": "api_v3"}
@@ -344,7 +449,11 @@ def test_jaeger_services(run_cli):
 def test_jaeger_v1_fallback_and_no_services_warns(run_cli):
     seen: list[httpx.Request] = []
     transport = _backend_transport({("GET", "/api/services"): (200, b'{"data":[],"total":0}')}, seen)
-    result = run_cli(["health", "--only", "jaeger", "-o", "json"], env={"OBSCTL_JAEGER_URL": "http://jaeger.test:16686"}, transport=transport)
+    result = run_cli(
+        ["health", "--only", "jaeger", "-o", "json"],
+        env={"OBSCTL_JAEGER_URL": "http://jaeger.test:16686"},
+        transport=transport,
+    )
     r = json.loads(result.stdout)["results"][0]
     assert (r["status"], r["summary"]) == ("warn", "services: expected at least one service, observed 0")
     assert [q.url.path for q in seen] == ["/api/v3/services", "/api/services"]
@@ -376,7 +485,11 @@ def test_alertmanager_cluster_ready_and_prometheus_fixture_targets(run_cli):
 def test_backend_auth_refused_stops_that_backend(run_cli):
     seen: list[httpx.Request] = []
     transport = _backend_transport({("GET", "/-/ready"): (401, b"Unauthorized")}, seen)
-    result = run_cli(["health", "--only", "prometheus", "-o", "json"], env={"OBSCTL_PROMETHEUS_URL": "http://prom.test:9090"}, transport=transport)
+    result = run_cli(
+        ["health", "--only", "prometheus", "-o", "json"],
+        env={"OBSCTL_PROMETHEUS_URL": "http://prom.test:9090"},
+        transport=transport,
+    )
     r = json.loads(result.stdout)["results"]
     assert [(x["check"], x["status"]) for x in r] == [("ready", "fail")]
     assert r[0]["summary"] == "HTTP 401: check the credentials of prometheus in this context"

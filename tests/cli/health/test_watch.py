@@ -43,7 +43,9 @@ def test_watch_piped_prints_each_round():
 
 def test_watch_on_a_tty_redraws_a_table():
     actx, stdout = _actx(tty=True)
-    service.watch(actx, _probes(), ProbeEnv(), service.HealthOptions(watch=5.0), rounds=2, sleep=lambda s: None)
+    service.watch(
+        actx, _probes(), ProbeEnv(), service.HealthOptions(watch=5.0), rounds=2, sleep=lambda s: None
+    )
     frames = stdout.getvalue().split("\x1b[H\x1b[2J")
     assert frames[0] == "" and len(frames) == 3
     header = frames[1].splitlines()[0]
@@ -58,13 +60,16 @@ def test_ctrl_c_exits_130(tmp_path):
     env = {**os.environ, "PYTHONPATH": SRC, "NO_COLOR": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "obsctl", "health", "-f", str(probes), "--watch", "1s"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()  # the first round is out: we are inside the loop
     time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    _out, err = proc.communicate(timeout=20)
     assert first.split("\t")[:2] == ["pass", "t"]
     assert proc.returncode == 130
     assert err.strip().splitlines()[-1] == "obsctl: interrupted"

@@ -36,7 +36,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def _send(self, code: int, body: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, code: int, body: bytes, ctype: str = "application/json", headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -125,7 +127,9 @@ class Target:
 def start_target(ssl_context: ssl.SSLContext | None = None) -> Target:
     server = _Server(("127.0.0.1", 0), _Handler)
     if ssl_context is not None:
-        server.socket = ssl_context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.socket = ssl_context.wrap_socket(
+            server.socket, server_side=True, do_handshake_on_connect=False
+        )
         # Handshake per connection in the handler thread, so a failed handshake stays there.
         orig = _Handler.setup
 
@@ -194,7 +198,9 @@ def _self_signed_ctx(workdir: Path) -> ssl.SSLContext:
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=60))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
             critical=False,
         )
         .sign(key, hashes.SHA256())
@@ -203,7 +209,9 @@ def _self_signed_ctx(workdir: Path) -> ssl.SSLContext:
     key_path = workdir / "self-signed.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(str(cert_path), str(key_path))

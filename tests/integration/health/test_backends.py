@@ -6,8 +6,6 @@ import json
 import subprocess
 import urllib.request
 
-from tests.integration.health.conftest import by_name
-
 
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=5) as resp:  # noqa: S310 - loopback
@@ -44,16 +42,25 @@ def test_no_config_probes_system_and_context_backends(run_cli, prometheus, alert
 def test_prometheus_target_down_warns(run_cli, prometheus_one_down):
     import json
 
-    result = run_cli(["health", "--skip", "system", "-o", "json"], env={"OBSCTL_PROMETHEUS_URL": prometheus_one_down.url})
+    result = run_cli(
+        ["health", "--skip", "system", "-o", "json"], env={"OBSCTL_PROMETHEUS_URL": prometheus_one_down.url}
+    )
     doc = json.loads(result.stdout)
     targets = _checks(doc, "prometheus")["targets"]
     assert targets["status"] == "warn"
     dead = prometheus_one_down.extra["dead"]
-    assert targets["summary"].startswith(f"targets down: expected below warn 1, observed 1 of 2 down: exporter/{dead} (")
+    assert targets["summary"].startswith(
+        f"targets down: expected below warn 1, observed 1 of 2 down: exporter/{dead} ("
+    )
     assert result.exit_code == 0
-    strict = run_cli(["health", "--skip", "system", "--strict"], env={"OBSCTL_PROMETHEUS_URL": prometheus_one_down.url})
+    strict = run_cli(
+        ["health", "--skip", "system", "--strict"], env={"OBSCTL_PROMETHEUS_URL": prometheus_one_down.url}
+    )
     assert strict.exit_code == 1
-    assert strict.stderr.strip().splitlines()[-1] == "obsctl: error: 1 check warned and --strict is set: prometheus"
+    assert (
+        strict.stderr.strip().splitlines()[-1]
+        == "obsctl: error: 1 check warned and --strict is set: prometheus"
+    )
 
 
 def test_backend_probe_from_file_with_threshold(run_health, prometheus_one_down):
@@ -116,11 +123,16 @@ def test_prometheus_output_passes_promtool(run_health, target, prometheus):
         fmt="prometheus",
     )
     assert result.exit_code == 1
-    check = subprocess.run(["promtool", "check", "metrics"], input=result.stdout, capture_output=True, text=True)
+    check = subprocess.run(
+        ["promtool", "check", "metrics"], input=result.stdout, capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     lines = result.stdout.splitlines()
     assert f'obsctl_probe_success{{probe="ok",check="GET {target.url("/ok")}",kind="http"}} 1' in lines
-    assert f'obsctl_probe_http_status_code{{probe="bad",check="GET {target.url("/status/500")}",kind="http"}} 500' in lines
+    assert (
+        f'obsctl_probe_http_status_code{{probe="bad",check="GET {target.url("/status/500")}",kind="http"}} 500'
+        in lines
+    )
     assert 'obsctl_probe_success{probe="prom",check="ready",kind="backend"} 1' in lines
     assert "obsctl_health_success 0" in lines
     assert 'obsctl_health_checks{status="fail"} 1' in lines

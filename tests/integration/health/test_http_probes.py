@@ -9,7 +9,15 @@ from tests.integration.health.targets import FAKE_TOKEN
 
 def test_ok_with_json_condition_and_phases(run_health, target):
     result, doc = run_health(
-        [{"name": "api", "http": {"url": target.url("/ok"), "expect_json": ['$.status == "ok"', '$.checks.db.status in ["ok", "up"]']}}]
+        [
+            {
+                "name": "api",
+                "http": {
+                    "url": target.url("/ok"),
+                    "expect_json": ['$.status == "ok"', '$.checks.db.status in ["ok", "up"]'],
+                },
+            }
+        ]
     )
     assert result.exit_code == 0, result.output
     r = by_name(doc)["api"]
@@ -19,7 +27,14 @@ def test_ok_with_json_condition_and_phases(run_health, target):
     assert r["observed"]["ip"] == "127.0.0.1"
     assert [a["check"] for a in r["assertions"]] == ["status", "json", "json"]
     assert r["assertions"][1]["observed"] == '$.status = "ok"'
-    assert set(r["phases"]) == {"dns_ms", "connect_ms", "processing_ms", "transfer_ms", "first_byte_ms", "total_ms"}
+    assert set(r["phases"]) == {
+        "dns_ms",
+        "connect_ms",
+        "processing_ms",
+        "transfer_ms",
+        "first_byte_ms",
+        "total_ms",
+    }
     assert r["phases"]["total_ms"] >= r["phases"]["first_byte_ms"] >= r["phases"]["processing_ms"]
 
 
@@ -35,10 +50,15 @@ def test_500_fails_with_expected_observed_and_redacted_body(run_health, target):
 
 
 def test_expected_status_set_accepts_500(run_health, target):
-    result, doc = run_health([{"name": "api", "http": {"url": target.url("/status/503"), "expect_status": [200, 503]}}])
+    result, doc = run_health(
+        [{"name": "api", "http": {"url": target.url("/status/503"), "expect_status": [200, 503]}}]
+    )
     assert result.exit_code == 0
     assert by_name(doc)["api"]["assertions"][0] == {
-        "check": "status", "status": "pass", "expected": "200 or 503", "observed": "503",
+        "check": "status",
+        "status": "pass",
+        "expected": "200 or 503",
+        "observed": "503",
     }
 
 
@@ -58,7 +78,9 @@ def test_slow_answer_over_max_latency_warns_then_fails(run_health, target):
 
 
 def test_slow_beyond_timeout_is_cut(run_health, target):
-    result, doc = run_health([{"name": "slow", "timeout": "500ms", "http": {"url": target.url("/slow?ms=3000")}}])
+    result, doc = run_health(
+        [{"name": "slow", "timeout": "500ms", "http": {"url": target.url("/slow?ms=3000")}}]
+    )
     r = by_name(doc)["slow"]
     assert result.exit_code == 1
     assert r["status"] == "fail"
@@ -67,7 +89,7 @@ def test_slow_beyond_timeout_is_cut(run_health, target):
 
 def test_dripping_body_is_cut_at_the_deadline(run_health, target):
     # Every byte arrives before the read timeout, so only the runner's deadline stops it.
-    result, doc = run_health([{"name": "drip", "timeout": "1s", "http": {"url": target.url("/drip")}}])
+    _result, doc = run_health([{"name": "drip", "timeout": "1s", "http": {"url": target.url("/drip")}}])
     r = by_name(doc)["drip"]
     assert r["status"] == "fail"
     assert r["summary"] == "timed out after 1s"
@@ -75,7 +97,7 @@ def test_dripping_body_is_cut_at_the_deadline(run_health, target):
 
 
 def test_hang_does_not_hold_other_probes(run_health, target):
-    result, doc = run_health(
+    _result, doc = run_health(
         [
             {"name": "hang", "timeout": "1s", "http": {"url": target.url("/hang")}},
             {"name": "ok", "http": {"url": target.url("/ok")}},
@@ -88,7 +110,7 @@ def test_hang_does_not_hold_other_probes(run_health, target):
 
 
 def test_reset_and_close_before_headers(run_health, target):
-    result, doc = run_health(
+    _result, doc = run_health(
         [
             {"name": "reset", "http": {"url": target.url("/reset")}},
             {"name": "close", "http": {"url": target.url("/close")}},
@@ -104,12 +126,12 @@ def test_reset_and_close_before_headers(run_health, target):
 def test_connection_refused(run_health):
     from tests.integration.servers import free_port
 
-    result, doc = run_health([{"name": "down", "http": {"url": f"http://127.0.0.1:{free_port()}/"}}])
+    _result, doc = run_health([{"name": "down", "http": {"url": f"http://127.0.0.1:{free_port()}/"}}])
     assert by_name(doc)["down"]["error"] == "connection refused"
 
 
 def test_redirect_followed_and_counted(run_health, target):
-    result, doc = run_health([{"name": "r", "http": {"url": target.url("/redirect")}}])
+    _result, doc = run_health([{"name": "r", "http": {"url": target.url("/redirect")}}])
     r = by_name(doc)["r"]
     assert r["status"] == "pass"
     assert r["observed"]["redirects"] == 1
@@ -118,14 +140,19 @@ def test_redirect_followed_and_counted(run_health, target):
 
 def test_redirect_not_followed_when_disabled(run_health, target):
     result, doc = run_health(
-        [{"name": "r", "http": {"url": target.url("/redirect"), "follow_redirects": False, "expect_status": ["3xx"]}}]
+        [
+            {
+                "name": "r",
+                "http": {"url": target.url("/redirect"), "follow_redirects": False, "expect_status": ["3xx"]},
+            }
+        ]
     )
     assert by_name(doc)["r"]["observed"]["http_status"] == 302
     assert result.exit_code == 0
 
 
 def test_body_regex_and_json_condition_failures(run_health, target):
-    result, doc = run_health(
+    _result, doc = run_health(
         [
             {"name": "re", "http": {"url": target.url("/degraded"), "expect_body": '"status":"ok"'}},
             {"name": "js", "http": {"url": target.url("/degraded"), "expect_json": '$.status == "ok"'}},
@@ -141,7 +168,10 @@ def test_valid_certificate_with_ca_file_reports_days_left(run_health, tls_target
     url = tls_targets["valid"].url("/ok")
     result, doc = run_health(
         [
-            {"name": "tls", "http": {"url": url, "ca_file": str(certs.ca_file), "cert_days": {"warn": 30, "fail": 7}}},
+            {
+                "name": "tls",
+                "http": {"url": url, "ca_file": str(certs.ca_file), "cert_days": {"warn": 30, "fail": 7}},
+            },
         ]
     )
     r = by_name(doc)["tls"]
@@ -150,16 +180,24 @@ def test_valid_certificate_with_ca_file_reports_days_left(run_health, tls_target
     assert r["observed"]["tls_version"].startswith("TLS")
     assert "tls_ms" in r["phases"]
     assert result.exit_code == 0
-    strict = run_health([{"name": "tls", "http": {"url": url, "ca_file": str(certs.ca_file), "cert_days": 30}}], "--strict")[0]
+    strict = run_health(
+        [{"name": "tls", "http": {"url": url, "ca_file": str(certs.ca_file), "cert_days": 30}}], "--strict"
+    )[0]
     assert strict.exit_code == 1
 
 
 def test_expired_and_self_signed_certificates_fail(run_health, tls_targets, certs):
-    result, doc = run_health(
+    _result, doc = run_health(
         [
-            {"name": "expired", "http": {"url": tls_targets["expired"].url("/ok"), "ca_file": str(certs.ca_file)}},
+            {
+                "name": "expired",
+                "http": {"url": tls_targets["expired"].url("/ok"), "ca_file": str(certs.ca_file)},
+            },
             {"name": "self-signed", "http": {"url": tls_targets["self_signed"].url("/ok")}},
-            {"name": "insecure", "http": {"url": tls_targets["expired"].url("/ok"), "insecure": True, "cert_days": 1}},
+            {
+                "name": "insecure",
+                "http": {"url": tls_targets["expired"].url("/ok"), "insecure": True, "cert_days": 1},
+            },
         ]
     )
     res = by_name(doc)
@@ -174,7 +212,15 @@ def test_expired_and_self_signed_certificates_fail(run_health, tls_targets, cert
 
 def test_secret_header_from_env_is_sent_and_never_shown(run_health, target):
     result, doc = run_health(
-        [{"name": "auth", "http": {"url": target.url("/status/401"), "headers": {"Authorization": {"env": "API_TOKEN"}}}}],
+        [
+            {
+                "name": "auth",
+                "http": {
+                    "url": target.url("/status/401"),
+                    "headers": {"Authorization": {"env": "API_TOKEN"}},
+                },
+            }
+        ],
         env={"API_TOKEN": f"Bearer {FAKE_TOKEN}"},
     )
     assert FAKE_TOKEN not in result.stdout + result.stderr
@@ -182,7 +228,15 @@ def test_secret_header_from_env_is_sent_and_never_shown(run_health, target):
 
 
 def test_missing_secret_env_is_a_failed_probe(run_health, target):
-    result, doc = run_health(
-        [{"name": "auth", "http": {"url": target.url("/ok"), "headers": {"Authorization": {"env": "NOPE_TOKEN"}}}}]
+    _result, doc = run_health(
+        [
+            {
+                "name": "auth",
+                "http": {"url": target.url("/ok"), "headers": {"Authorization": {"env": "NOPE_TOKEN"}}},
+            }
+        ]
     )
-    assert by_name(doc)["auth"]["error"] == "auth.http.headers.Authorization: environment variable NOPE_TOKEN is not set"
+    assert (
+        by_name(doc)["auth"]["error"]
+        == "auth.http.headers.Authorization: environment variable NOPE_TOKEN is not set"
+    )

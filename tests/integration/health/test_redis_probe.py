@@ -23,7 +23,9 @@ def test_redis_down(run_health):
 
 
 def test_redis_without_password_on_protected_server(run_health, redis_with_password):
-    result, doc = run_health([{"name": "cache", "redis": {"address": f"127.0.0.1:{redis_with_password.port}"}}])
+    _result, doc = run_health(
+        [{"name": "cache", "redis": {"address": f"127.0.0.1:{redis_with_password.port}"}}]
+    )
     r = by_name(doc)["cache"]
     assert r["status"] == "fail"
     assert r["summary"] == "ping: expected PONG, observed NOAUTH Authentication required."
@@ -31,7 +33,12 @@ def test_redis_without_password_on_protected_server(run_health, redis_with_passw
 
 def test_redis_wrong_password(run_health, redis_with_password):
     result, doc = run_health(
-        [{"name": "cache", "redis": {"address": f"127.0.0.1:{redis_with_password.port}", "password_env": "REDIS_PW"}}],
+        [
+            {
+                "name": "cache",
+                "redis": {"address": f"127.0.0.1:{redis_with_password.port}", "password_env": "REDIS_PW"},
+            }
+        ],
         env={"REDIS_PW": "wrong-password"},
     )
     r = by_name(doc)["cache"]
@@ -45,8 +52,14 @@ def test_redis_password_from_env_and_file(run_health, redis_with_password, tmp_p
     secret.write_text(redis_with_password.extra["password"] + "\n")
     result, doc = run_health(
         [
-            {"name": "env", "redis": {"address": f"127.0.0.1:{redis_with_password.port}", "password_env": "REDIS_PW"}},
-            {"name": "file", "redis": {"address": f"127.0.0.1:{redis_with_password.port}", "password_file": str(secret)}},
+            {
+                "name": "env",
+                "redis": {"address": f"127.0.0.1:{redis_with_password.port}", "password_env": "REDIS_PW"},
+            },
+            {
+                "name": "file",
+                "redis": {"address": f"127.0.0.1:{redis_with_password.port}", "password_file": str(secret)},
+            },
         ],
         env={"REDIS_PW": redis_with_password.extra["password"]},
     )
@@ -56,8 +69,13 @@ def test_redis_password_from_env_and_file(run_health, redis_with_password, tmp_p
 
 
 def test_tcp_send_expect_speaks_to_redis(run_health, redis):
-    result, doc = run_health(
-        [{"name": "tcp", "tcp": {"address": f"127.0.0.1:{redis.port}", "send": "PING\r\n", "expect": "^\\+PONG"}}]
+    _result, doc = run_health(
+        [
+            {
+                "name": "tcp",
+                "tcp": {"address": f"127.0.0.1:{redis.port}", "send": "PING\r\n", "expect": "^\\+PONG"},
+            }
+        ]
     )
     r = by_name(doc)["tcp"]
     assert r["status"] == "pass"
@@ -65,7 +83,7 @@ def test_tcp_send_expect_speaks_to_redis(run_health, redis):
 
 
 def test_process_probe_finds_redis_server(run_health, redis):
-    result, doc = run_health(
+    _result, doc = run_health(
         [
             {"name": "redis-proc", "process": {"name": "redis-server"}},
             {"name": "ghost", "process": {"name": "no-such-daemon-xyz"}},

@@ -6,8 +6,16 @@ import pytest
 
 from obsctl.health.jsoncond import ConditionError, parse
 
-DOC = {"status": "ok", "checks": {"db": {"status": "up"}}, "items": [1, 2, 3], "n": 5, "ready": True, "flag": 1,
-       "weird key": "x", "none": None}
+DOC = {
+    "status": "ok",
+    "checks": {"db": {"status": "up"}},
+    "items": [1, 2, 3],
+    "n": 5,
+    "ready": True,
+    "flag": 1,
+    "weird key": "x",
+    "none": None,
+}
 
 
 @pytest.mark.parametrize(
@@ -49,8 +57,14 @@ def test_comparing_across_types_is_false_not_an_error():
     ("text", "message"),
     [
         ("$.status ==", "unexpected end of condition '$.status =='"),
-        ("$.a | foo", "unknown function 'foo' at position 7; known: length, keys, type, lower, upper, number"),
-        ("status == 1", "expected a value ($.path, string, number, true, false, null) but found 'status' at position 1"),
+        (
+            "$.a | foo",
+            "unknown function 'foo' at position 7; known: length, keys, type, lower, upper, number",
+        ),
+        (
+            "status == 1",
+            "expected a value ($.path, string, number, true, false, null) but found 'status' at position 1",
+        ),
         ('$.a =~ "("', "invalid regular expression '(': missing ), unterminated subpattern at position 0"),
         ("$.a == 1 1", "unexpected '1' at position 10"),
         ("$.a = 1", "cannot read '= 1' at position 5"),

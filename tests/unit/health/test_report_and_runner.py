@@ -21,11 +21,26 @@ def report(*results: CheckResult, strict: bool = False) -> RunReport:
     return RunReport(tuple(results), 1234.5, "2026-01-02T03:04:05Z", strict=strict)
 
 
-OK = CheckResult("api", "http", "GET http://h/", PASS, "200 OK in 12 ms", duration_ms=12.0,
-                 observed={"http_status": 200}, phases={"dns_ms": 1.0, "connect_ms": 2.0, "total_ms": 12.0})
+OK = CheckResult(
+    "api",
+    "http",
+    "GET http://h/",
+    PASS,
+    "200 OK in 12 ms",
+    duration_ms=12.0,
+    observed={"http_status": 200},
+    phases={"dns_ms": 1.0, "connect_ms": 2.0, "total_ms": 12.0},
+)
 WARNED = CheckResult("system", "system", "memory", WARN, "85.0% used", observed={"value": 85.0})
 FAILED = CheckResult(
-    "db", "tcp", 'connect "db":5432', FAIL, "connection refused", error="connection refused", duration_ms=3.5, attempts=3
+    "db",
+    "tcp",
+    'connect "db":5432',
+    FAIL,
+    "connection refused",
+    error="connection refused",
+    duration_ms=3.5,
+    attempts=3,
 )
 
 
@@ -41,8 +56,15 @@ def test_summary_line_and_time_format():
     assert summary_line(report(OK, WARNED, FAILED)) == "1 passed, 1 warned, 1 failed (3 checks in 1.23s)"
     assert (format_ms(12.4), format_ms(1250)) == ("12ms", "1.25s")
     assert rows([FAILED])[0] == {
-        "status": "fail", "name": "db", "check": 'connect "db":5432', "summary": "connection refused", "time": "4ms",
-        "kind": "tcp", "target": None, "attempts": 3, "tags": [],
+        "status": "fail",
+        "name": "db",
+        "check": 'connect "db":5432',
+        "summary": "connection refused",
+        "time": "4ms",
+        "kind": "tcp",
+        "target": None,
+        "attempts": 3,
+        "tags": [],
     }
 
 
@@ -54,16 +76,25 @@ def test_prometheus_exposition_exact():
         'obsctl_probe_success{probe="api",check="GET http://h/",kind="http"} 1',
     ]
     assert 'obsctl_probe_success{probe="db",check="connect \\"db\\":5432",kind="tcp"} 0' in text
-    assert 'obsctl_probe_http_phase_seconds{probe="api",check="GET http://h/",kind="http",phase="dns"} 0.001' in text
+    assert (
+        'obsctl_probe_http_phase_seconds{probe="api",check="GET http://h/",kind="http",phase="dns"} 0.001'
+        in text
+    )
     assert 'obsctl_probe_attempts{probe="db",check="connect \\"db\\":5432",kind="tcp"} 3' in text
     assert "obsctl_health_duration_seconds 1.2345" in text
-    assert text.endswith('obsctl_health_checks{status="skip"} 0\n# HELP obsctl_health_duration_seconds Wall time of the whole run.\n# TYPE obsctl_health_duration_seconds gauge\nobsctl_health_duration_seconds 1.2345\n')
+    assert text.endswith(
+        'obsctl_health_checks{status="skip"} 0\n# HELP obsctl_health_duration_seconds Wall time of the whole run.\n# TYPE obsctl_health_duration_seconds gauge\nobsctl_health_duration_seconds 1.2345\n'
+    )
 
 
 def test_junit_warnings_pass_with_system_out():
     root = ET.fromstring(junit(report(OK, WARNED, FAILED)))
     suite = root.find("testsuite")
-    assert suite is not None and suite.get("time") == "1.234" and suite.get("timestamp") == "2026-01-02T03:04:05Z"
+    assert (
+        suite is not None
+        and suite.get("time") == "1.234"
+        and suite.get("timestamp") == "2026-01-02T03:04:05Z"
+    )
     cases = suite.findall("testcase")
     assert cases[1].find("system-out").text == "warning: 85.0% used"  # type: ignore[union-attr]
     failure = cases[2].find("failure")
@@ -74,9 +105,9 @@ def test_json_document_keys():
     doc = report(OK, FAILED).to_json()
     assert doc["summary"] == {"total": 2, "passed": 1, "warned": 0, "failed": 1, "skipped": 0}
     assert doc["results"][1]["assertions"] == []
-    assert CheckResult("a", "b", "c", FAIL, "x", assertions=(Assertion("s", FAIL, "2xx", "500"),)).to_json()["assertions"] == [
-        {"check": "s", "status": "fail", "expected": "2xx", "observed": "500"}
-    ]
+    assert CheckResult("a", "b", "c", FAIL, "x", assertions=(Assertion("s", FAIL, "2xx", "500"),)).to_json()[
+        "assertions"
+    ] == [{"check": "s", "status": "fail", "expected": "2xx", "observed": "500"}]
 
 
 PROBES = parse_document(
@@ -106,7 +137,10 @@ def test_select_by_name_kind_tag_and_glob():
 
 
 def test_redact_text():
-    assert redact_text('{"token": "abc", "password":"x y", "ok": 1}') == '{"token": "REDACTED", "password":"REDACTED", "ok": 1}'
+    assert (
+        redact_text('{"token": "abc", "password":"x y", "ok": 1}')
+        == '{"token": "REDACTED", "password":"REDACTED", "ok": 1}'
+    )
     assert redact_text("api_key=123&user=bob") == "api_key=REDACTED&user=bob"
     assert redact_text("echo s3cr3t back", ["s3cr3t"]) == "echo REDACTED back"
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from obsctl.core.timeparse import utcnow
-
 from obsctl.health.model import FAIL, Assertion, CheckResult, ProbeSpec, verdict
 
 if TYPE_CHECKING:
@@ -60,7 +59,13 @@ def make_result(
 
 
 def error_result(
-    spec: ProbeSpec, check: str, error: str, *, target: str | None = None, duration_ms: float = 0.0, **extra: Any
+    spec: ProbeSpec,
+    check: str,
+    error: str,
+    *,
+    target: str | None = None,
+    duration_ms: float = 0.0,
+    **extra: Any,
 ) -> CheckResult:
     """A failed check that did not get as far as its assertions."""
     return CheckResult(
@@ -109,7 +114,9 @@ def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     for value in secrets:
         if value and len(value) >= 3:
             text = text.replace(value, "REDACTED")
-    return _SECRET_FIELD.sub(lambda m: m.group(1) + ('"REDACTED"' if m.group(2).startswith('"') else "REDACTED"), text)
+    return _SECRET_FIELD.sub(
+        lambda m: m.group(1) + ('"REDACTED"' if m.group(2).startswith('"') else "REDACTED"), text
+    )
 
 
 def excerpt(text: str, limit: int = 200) -> str:
@@ -138,7 +145,9 @@ def _runner(kind: str) -> Runner:
     if kind in ("tcp", "dns", "redis", "postgres"):
         from obsctl.health.probes import net
 
-        return {"tcp": net.run_tcp, "dns": net.run_dns, "redis": net.run_redis, "postgres": net.run_postgres}[kind]
+        return {"tcp": net.run_tcp, "dns": net.run_dns, "redis": net.run_redis, "postgres": net.run_postgres}[
+            kind
+        ]
     if kind in ("system", "process", "command"):
         from obsctl.health.probes import local
 

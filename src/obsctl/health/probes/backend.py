@@ -39,8 +39,15 @@ def run_backend(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
         try:
             result = check(spec, cfg, client, timeout, penv)
         except _Stop as exc:
-            out.append(error_result(spec, str(exc.args[0]), str(exc.args[1]), target=client.base_url,
-                                    duration_ms=(time.perf_counter() - started) * 1000))
+            out.append(
+                error_result(
+                    spec,
+                    str(exc.args[0]),
+                    str(exc.args[1]),
+                    target=client.base_url,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
+            )
             break
         out.append(_timed(result, started))
     return out
@@ -66,13 +73,22 @@ def _ready(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, pen
     check = "ready"
     resp = _get(client, "/-/ready", timeout, check)
     if resp.status_code == 200:
-        return make_result(spec, check, [Assertion(check, PASS, observed="200")], target=f"{client.base_url}/-/ready",
-                           ok_summary="ready")
+        return make_result(
+            spec,
+            check,
+            [Assertion(check, PASS, observed="200")],
+            target=f"{client.base_url}/-/ready",
+            ok_summary="ready",
+        )
     if resp.status_code in (401, 403):
         raise _Stop(check, f"HTTP {resp.status_code}: check the credentials of {cfg.backend} in this context")
     text = excerpt(resp.text, 120) or resp.reason_phrase
-    return make_result(spec, check, [Assertion(check, FAIL, expected="200", observed=f"{resp.status_code} {text}")],
-                       target=f"{client.base_url}/-/ready")
+    return make_result(
+        spec,
+        check,
+        [Assertion(check, FAIL, expected="200", observed=f"{resp.status_code} {text}")],
+        target=f"{client.base_url}/-/ready",
+    )
 
 
 def _json(client: Any, resp: Any, check: str) -> Any:
@@ -88,18 +104,24 @@ class _Soft(Exception):
 
 
 def _soft(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
-    def wrapped(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+    def wrapped(
+        spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+    ) -> CheckResult:
         try:
             return fn(spec, cfg, client, timeout, penv)
         except _Soft as exc:
-            return error_result(spec, fn.__name__.strip("_").replace("_", " "), str(exc), target=client.base_url)
+            return error_result(
+                spec, fn.__name__.strip("_").replace("_", " "), str(exc), target=client.base_url
+            )
 
     wrapped.__name__ = fn.__name__
     return wrapped
 
 
 @_soft
-def _build_info(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+def _build_info(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
     resp = _get(client, "/api/v1/status/buildinfo", timeout, "build info")
     if resp.status_code == 404:
         a = Assertion("build info", WARN, observed="not served (a Prometheus-compatible server?)")
@@ -107,8 +129,14 @@ def _build_info(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float
     data = (_json(client, resp, "build info") or {}).get("data") or {}
     version = data.get("version", "unknown")
     a = Assertion("build info", PASS, observed=str(version))
-    return make_result(spec, "build info", [a], target=client.base_url, ok_summary=f"version {version}",
-                       observed={"version": version, "revision": data.get("revision")})
+    return make_result(
+        spec,
+        "build info",
+        [a],
+        target=client.base_url,
+        ok_summary=f"version {version}",
+        observed={"version": version, "revision": data.get("revision")},
+    )
 
 
 @_soft
@@ -125,12 +153,20 @@ def _targets(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, p
     ]
     observed = f"{len(down)} of {len(active)} down" + (": " + "; ".join(names[:3]) if names else "")
     a = Assertion("targets down", status, expected=f"below {cfg.targets_down.describe()}", observed=observed)
-    return make_result(spec, "targets", [a], target=client.base_url, ok_summary=f"{len(active)} active, {len(down)} down",
-                       observed={"active": len(active), "down": len(down), "down_targets": names})
+    return make_result(
+        spec,
+        "targets",
+        [a],
+        target=client.base_url,
+        ok_summary=f"{len(active)} active, {len(down)} down",
+        observed={"active": len(active), "down": len(down), "down_targets": names},
+    )
 
 
 @_soft
-def _am_status(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+def _am_status(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
     resp = _get(client, "/api/v2/status", timeout, "cluster")
     data = _json(client, resp, "cluster") or {}
     cluster = data.get("cluster") or {}
@@ -140,27 +176,45 @@ def _am_status(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float,
     status = {"ready": PASS, "disabled": PASS, "settling": WARN}.get(state, FAIL)
     detail = "clustering disabled" if state == "disabled" else f"cluster {state}, {len(peers)} peer(s)"
     a = Assertion("cluster", status, expected="ready or disabled", observed=state)
-    return make_result(spec, "cluster", [a], target=client.base_url, ok_summary=f"{detail}, version {version}",
-                       observed={"cluster_status": state, "peers": len(peers), "version": version})
+    return make_result(
+        spec,
+        "cluster",
+        [a],
+        target=client.base_url,
+        ok_summary=f"{detail}, version {version}",
+        observed={"cluster_status": state, "peers": len(peers), "version": version},
+    )
 
 
 @_soft
-def _es_health(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+def _es_health(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
     resp = _get(client, "/_cluster/health", timeout, "cluster health")
     data = _json(client, resp, "cluster health") or {}
     color = data.get("status", "unknown")
     status = {"green": PASS, "yellow": WARN}.get(color, FAIL)
-    detail = (
-        f"{color}, {data.get('number_of_nodes', '?')} node(s), {data.get('unassigned_shards', '?')} unassigned shard(s)"
-    )
+    detail = f"{color}, {data.get('number_of_nodes', '?')} node(s), {data.get('unassigned_shards', '?')} unassigned shard(s)"
     a = Assertion("cluster health", status, expected="green", observed=detail)
-    return make_result(spec, "cluster health", [a], target=client.base_url, ok_summary=detail,
-                       observed={"cluster_status": color, "cluster_name": data.get("cluster_name"),
-                                 "nodes": data.get("number_of_nodes"), "unassigned_shards": data.get("unassigned_shards")})
+    return make_result(
+        spec,
+        "cluster health",
+        [a],
+        target=client.base_url,
+        ok_summary=detail,
+        observed={
+            "cluster_status": color,
+            "cluster_name": data.get("cluster_name"),
+            "nodes": data.get("number_of_nodes"),
+            "unassigned_shards": data.get("unassigned_shards"),
+        },
+    )
 
 
 @_soft
-def _es_freshness(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+def _es_freshness(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
     from obsctl.core.timeparse import format_duration
 
     options = client.settings.options
@@ -177,8 +231,13 @@ def _es_freshness(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: flo
 
     try:
         resp = client.request(
-            "POST", f"/{index}/_search", params={"ignore_unavailable": "true", "allow_no_indices": "true"},
-            json=body, timeout=timeout, check=False, idempotent=True,
+            "POST",
+            f"/{index}/_search",
+            params={"ignore_unavailable": "true", "allow_no_indices": "true"},
+            json=body,
+            timeout=timeout,
+            check=False,
+            idempotent=True,
         )
     except (UnreachableError, AuthError) as exc:
         raise _Stop(check, exc.message) from None
@@ -189,16 +248,31 @@ def _es_freshness(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: flo
         return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
     newest = _timestamp(hits[0], field)
     if newest is None:
-        a = Assertion("newest document", WARN, expected=f"a {field} timestamp", observed="no timestamp in the newest document")
+        a = Assertion(
+            "newest document",
+            WARN,
+            expected=f"a {field} timestamp",
+            observed="no timestamp in the newest document",
+        )
         return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
     age_ms = max(0.0, (penv.now() - newest).total_seconds() * 1000)
     status = cfg.freshness.evaluate(age_ms)
     age = format_duration(float(round(age_ms / 1000)))
     limits = f"warn {format_duration((cfg.freshness.warn or 0) / 1000)}, fail {format_duration((cfg.freshness.fail or 0) / 1000)}"
     a = Assertion("newest document", status, expected=f"younger than {limits}", observed=f"{age} old")
-    return make_result(spec, check, [a], target=f"{client.base_url}/{index}", ok_summary=f"newest document {age} old",
-                       observed={"newest": newest.isoformat().replace("+00:00", "Z"), "age_seconds": round(age_ms / 1000, 3),
-                                 "index": index, "timestamp_field": field})
+    return make_result(
+        spec,
+        check,
+        [a],
+        target=f"{client.base_url}/{index}",
+        ok_summary=f"newest document {age} old",
+        observed={
+            "newest": newest.isoformat().replace("+00:00", "Z"),
+            "age_seconds": round(age_ms / 1000, 3),
+            "index": index,
+            "timestamp_field": field,
+        },
+    )
 
 
 def _timestamp(hit: dict[str, Any], field: str) -> datetime | None:
@@ -240,7 +314,9 @@ def parse_timestamp(value: Any) -> datetime | None:
 
 
 @_soft
-def _jaeger_services(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+def _jaeger_services(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
     resp = _get(client, "/api/v3/services", timeout, "services")
     api = "api_v3"
     if resp.status_code == 404:
@@ -252,9 +328,14 @@ def _jaeger_services(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: 
     status = PASS if services else WARN
     a = Assertion("services", status, expected="at least one service", observed=str(len(services)))
     shown = ", ".join(services[:5]) + ("…" if len(services) > 5 else "")
-    return make_result(spec, "services", [a], target=client.base_url,
-                       ok_summary=f"{len(services)} service(s): {shown}" if services else "",
-                       observed={"services": services, "api": api})
+    return make_result(
+        spec,
+        "services",
+        [a],
+        target=client.base_url,
+        ok_summary=f"{len(services)} service(s): {shown}" if services else "",
+        observed={"services": services, "api": api},
+    )
 
 
 _CHECKS: dict[str, list[Callable[..., CheckResult]]] = {

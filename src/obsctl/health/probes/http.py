@@ -28,7 +28,15 @@ from obsctl import __version__
 from obsctl.core.http import redact_url
 from obsctl.health.config import HttpConfig
 from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
-from obsctl.health.probes import ProbeEnv, ProbeFailure, error_result, excerpt, make_result, read_secret, redact_text
+from obsctl.health.probes import (
+    ProbeEnv,
+    ProbeFailure,
+    error_result,
+    excerpt,
+    make_result,
+    read_secret,
+    redact_text,
+)
 
 USER_AGENT = f"obsctl-health/{__version__}"
 
@@ -36,7 +44,9 @@ _ssl_lock = threading.Lock()
 _ssl_cache: dict[tuple[Any, ...], ssl.SSLContext] = {}
 
 
-def ssl_context(insecure: bool, ca_file: str | None, cert_file: str | None, key_file: str | None) -> ssl.SSLContext:
+def ssl_context(
+    insecure: bool, ca_file: str | None, cert_file: str | None, key_file: str | None
+) -> ssl.SSLContext:
     """One SSLContext per TLS setting, shared by all probes (building one costs ~20 ms of CPU)."""
     key = (insecure, ca_file, cert_file, key_file)
     with _ssl_lock:
@@ -100,7 +110,9 @@ class _TimedBackend(httpcore.SyncBackend):
                 last = exc
                 continue
             self.observed["ip"] = ip
-            self.timings["connect"] = self.timings.get("connect", 0.0) + (time.perf_counter() - resolved) * 1000
+            self.timings["connect"] = (
+                self.timings.get("connect", 0.0) + (time.perf_counter() - resolved) * 1000
+            )
             return stream
         assert last is not None
         raise last
@@ -133,9 +145,9 @@ class _Tracer:
         elif step in ("http11.receive_response_headers", "http2.receive_response_headers"):
             self.first_byte = now
             self.observed["http_version"] = "HTTP/1.1" if step.startswith("http11") else "HTTP/2"
-            self.timings["processing"] = self.timings.get("processing", 0.0) + (
-                now - self.marks.get("request", began)
-            ) * 1000
+            self.timings["processing"] = (
+                self.timings.get("processing", 0.0) + (now - self.marks.get("request", began)) * 1000
+            )
         if step in ("http11.send_request_headers", "http2.send_request_headers"):
             self.marks["request"] = began
 
@@ -152,7 +164,7 @@ def _read_certificate(stream: Any, observed: dict[str, Any]) -> None:
     if sslobj is None:
         return
     observed["tls_version"] = sslobj.version()
-    not_after = None
+    not_after: float | None = None
     cert = sslobj.getpeercert()
     if cert and cert.get("notAfter"):
         not_after = ssl.cert_time_to_seconds(str(cert["notAfter"]))
@@ -161,7 +173,9 @@ def _read_certificate(stream: Any, observed: dict[str, Any]) -> None:
         if der:
             not_after = _not_after_from_der(der)
     if not_after is not None:
-        observed["cert_not_after"] = datetime.fromtimestamp(not_after, timezone.utc).isoformat().replace("+00:00", "Z")
+        observed["cert_not_after"] = (
+            datetime.fromtimestamp(not_after, timezone.utc).isoformat().replace("+00:00", "Z")
+        )
         observed["cert_days_left"] = round((not_after - time.time()) / 86400, 1)
 
 
@@ -204,7 +218,10 @@ def _transport(cfg: HttpConfig, timings: dict[str, float], observed: dict[str, A
     transport = httpx.HTTPTransport(verify=ctx, trust_env=False)
     # httpx offers no network_backend argument; swap in the same pool with a timed backend.
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=ctx, max_connections=1, max_keepalive_connections=0, network_backend=_TimedBackend(timings, observed)
+        ssl_context=ctx,
+        max_connections=1,
+        max_keepalive_connections=0,
+        network_backend=_TimedBackend(timings, observed),
     )
     return transport
 
@@ -263,7 +280,11 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
             finally:
                 response.close()
     except httpx.TooManyRedirects:
-        return [_fail(spec, check, shown_url, f"more than {cfg.max_redirects} redirects", started, timings, observed)]
+        return [
+            _fail(
+                spec, check, shown_url, f"more than {cfg.max_redirects} redirects", started, timings, observed
+            )
+        ]
     except httpx.TimeoutException as exc:
         what = {
             "ConnectTimeout": "connect",
@@ -271,7 +292,11 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
             "WriteTimeout": "write",
             "PoolTimeout": "pool",
         }.get(type(exc).__name__, "request")
-        return [_fail(spec, check, shown_url, f"timed out ({what}) after {timeout:g}s", started, timings, observed)]
+        return [
+            _fail(
+                spec, check, shown_url, f"timed out ({what}) after {timeout:g}s", started, timings, observed
+            )
+        ]
     except httpx.HTTPError as exc:
         return [_fail(spec, check, shown_url, _reason(exc), started, timings, observed)]
     total_ms = (time.perf_counter() - started) * 1000
@@ -284,7 +309,9 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
     observed["body_bytes"] = len(body)
     if history:
         observed["final_url"] = redact_url(str(response.url))
-    assertions = _assess(cfg, response.status_code, body, truncated, response.encoding or "utf-8", total_ms, observed)
+    assertions = _assess(
+        cfg, response.status_code, body, truncated, response.encoding or "utf-8", total_ms, observed
+    )
     result = make_result(
         spec,
         check,
@@ -308,7 +335,13 @@ def _with_excerpt(result: CheckResult, text: str) -> CheckResult:
 
 
 def _assess(
-    cfg: HttpConfig, status: int, body: bytes, truncated: bool, encoding: str, total_ms: float, observed: dict[str, Any]
+    cfg: HttpConfig,
+    status: int,
+    body: bytes,
+    truncated: bool,
+    encoding: str,
+    total_ms: float,
+    observed: dict[str, Any],
 ) -> list[Assertion]:
     out = [
         Assertion(
@@ -364,7 +397,11 @@ def _assess(
     if cfg.cert_days is not None:
         days = observed.get("cert_days_left")
         if days is None:
-            out.append(Assertion("cert_days", FAIL, expected="a TLS certificate", observed="no certificate (plain HTTP)"))
+            out.append(
+                Assertion(
+                    "cert_days", FAIL, expected="a TLS certificate", observed="no certificate (plain HTTP)"
+                )
+            )
         else:
             out.append(
                 Assertion(
@@ -393,7 +430,9 @@ def _fail(
 ) -> CheckResult:
     total = (time.perf_counter() - started) * 1000
     timings["total"] = total
-    return error_result(spec, check, reason, target=target, duration_ms=total, phases=_phases(timings), observed=observed)
+    return error_result(
+        spec, check, reason, target=target, duration_ms=total, phases=_phases(timings), observed=observed
+    )
 
 
 def _reason(exc: httpx.HTTPError) -> str:

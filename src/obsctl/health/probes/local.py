@@ -23,10 +23,33 @@ from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result
 
 PSEUDO_FS = frozenset(
     {
-        "proc", "sysfs", "devpts", "cgroup", "cgroup2", "mqueue", "debugfs", "tracefs", "securityfs",
-        "pstore", "bpf", "configfs", "fusectl", "hugetlbfs", "autofs", "binfmt_misc", "rpc_pipefs",
-        "nsfs", "efivarfs", "selinuxfs", "ramfs", "fuse.gvfsd-fuse", "fuse.portal", "fuse.lxcfs",
-        "nfsd", "devfs", "overlay.lower",
+        "proc",
+        "sysfs",
+        "devpts",
+        "cgroup",
+        "cgroup2",
+        "mqueue",
+        "debugfs",
+        "tracefs",
+        "securityfs",
+        "pstore",
+        "bpf",
+        "configfs",
+        "fusectl",
+        "hugetlbfs",
+        "autofs",
+        "binfmt_misc",
+        "rpc_pipefs",
+        "nsfs",
+        "efivarfs",
+        "selinuxfs",
+        "ramfs",
+        "fuse.gvfsd-fuse",
+        "fuse.portal",
+        "fuse.lxcfs",
+        "nfsd",
+        "devfs",
+        "overlay.lower",
     }
 )
 MEMORY_FS = frozenset({"tmpfs", "devtmpfs"})
@@ -86,7 +109,12 @@ def _measured(
 ) -> CheckResult:
     status = threshold.evaluate(value)
     shown = f"{value:.1f}{unit}" if unit == "%" else f"{value:.2f}"
-    observed = {"value": round(value, 3), "unit": unit.strip() or None, **threshold.to_json(), **(extra or {})}
+    observed = {
+        "value": round(value, 3),
+        "unit": unit.strip() or None,
+        **threshold.to_json(),
+        **(extra or {}),
+    }
     limits = threshold.describe()
     summary = f"{detail} ({limits})" if limits else detail
     a = Assertion(check, status, expected=f"below {limits}" if limits else None, observed=shown)
@@ -113,19 +141,40 @@ def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRes
     if cfg.memory is not None:
         vm = psutil.virtual_memory()
         out.append(
-            _measured(spec, "memory", vm.percent, cfg.memory, f"{_pct(vm.percent)} used, {_gib(vm.available)} available",
-                      extra={"total_bytes": vm.total, "available_bytes": vm.available})
+            _measured(
+                spec,
+                "memory",
+                vm.percent,
+                cfg.memory,
+                f"{_pct(vm.percent)} used, {_gib(vm.available)} available",
+                extra={"total_bytes": vm.total, "available_bytes": vm.available},
+            )
         )
     if cfg.swap is not None:
         sw = psutil.swap_memory()
         if sw.total == 0:
             out.append(
-                CheckResult(spec.name, spec.kind, "swap", PASS, "no swap configured", tags=spec.tags,
-                            observed={"value": 0.0, "unit": "%", "total_bytes": 0})
+                CheckResult(
+                    spec.name,
+                    spec.kind,
+                    "swap",
+                    PASS,
+                    "no swap configured",
+                    tags=spec.tags,
+                    observed={"value": 0.0, "unit": "%", "total_bytes": 0},
+                )
             )
         else:
-            out.append(_measured(spec, "swap", sw.percent, cfg.swap, f"{_pct(sw.percent)} used of {_gib(sw.total)}",
-                                 extra={"total_bytes": sw.total}))
+            out.append(
+                _measured(
+                    spec,
+                    "swap",
+                    sw.percent,
+                    cfg.swap,
+                    f"{_pct(sw.percent)} used of {_gib(sw.total)}",
+                    extra={"total_bytes": sw.total},
+                )
+            )
     mounts: list[Mount] | None = None
     for label, checks in (("disk", cfg.disk), ("inodes", cfg.inodes)):
         for dc in checks:
@@ -141,15 +190,28 @@ def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRes
         try:
             load1, load5, load15 = os.getloadavg()
         except (OSError, AttributeError):
-            out.append(CheckResult(spec.name, spec.kind, "load", SKIP, "load average not available on this platform", tags=spec.tags))
+            out.append(
+                CheckResult(
+                    spec.name,
+                    spec.kind,
+                    "load",
+                    SKIP,
+                    "load average not available on this platform",
+                    tags=spec.tags,
+                )
+            )
         else:
             cores = psutil.cpu_count() or 1
             per_core = load5 / cores
             out.append(
                 _measured(
-                    spec, "load", per_core, cfg.load,
+                    spec,
+                    "load",
+                    per_core,
+                    cfg.load,
                     f"{per_core:.2f} per core over 5m ({load1:.2f} {load5:.2f} {load15:.2f} on {cores} cores)",
-                    unit="", extra={"load1": load1, "load5": load5, "load15": load15, "cores": cores},
+                    unit="",
+                    extra={"load1": load1, "load5": load5, "load15": load15, "cores": cores},
                 )
             )
     if cfg.open_files is not None:
@@ -179,15 +241,37 @@ def _filesystem(spec: ProbeSpec, label: str, path: str, dc: DiskCheck) -> CheckR
         # What df shows: used / (used + available to unprivileged users).
         denom = used + free_user
         pct = 100.0 * used / denom if denom else 0.0
-        return _measured(spec, check, pct, dc.threshold, f"{_pct(pct)} used, {_gib(free_user)} free of {_gib(total)}",
-                         target=path, extra={"total_bytes": total, "free_bytes": free_user})
+        return _measured(
+            spec,
+            check,
+            pct,
+            dc.threshold,
+            f"{_pct(pct)} used, {_gib(free_user)} free of {_gib(total)}",
+            target=path,
+            extra={"total_bytes": total, "free_bytes": free_user},
+        )
     if st.f_files == 0:
-        return CheckResult(spec.name, spec.kind, check, PASS, "no inode limit on this filesystem", target=path, tags=spec.tags,
-                           observed={"value": 0.0, "unit": "%"})
+        return CheckResult(
+            spec.name,
+            spec.kind,
+            check,
+            PASS,
+            "no inode limit on this filesystem",
+            target=path,
+            tags=spec.tags,
+            observed={"value": 0.0, "unit": "%"},
+        )
     used_inodes = st.f_files - st.f_ffree
     pct = 100.0 * used_inodes / st.f_files
-    return _measured(spec, check, pct, dc.threshold, f"{_pct(pct)} of {st.f_files} inodes used", target=path,
-                     extra={"inodes_total": st.f_files, "inodes_free": st.f_ffree})
+    return _measured(
+        spec,
+        check,
+        pct,
+        dc.threshold,
+        f"{_pct(pct)} of {st.f_files} inodes used",
+        target=path,
+        extra={"inodes_total": st.f_files, "inodes_free": st.f_ffree},
+    )
 
 
 def _open_files(spec: ProbeSpec, threshold: Threshold) -> CheckResult:
@@ -199,16 +283,31 @@ def _open_files(spec: ProbeSpec, threshold: Threshold) -> CheckResult:
         allocated = maximum = 0
     if maximum > 0:
         pct = 100.0 * allocated / maximum
-        return _measured(spec, "open files", pct, threshold, f"{allocated} of {maximum} file handles in use",
-                         extra={"allocated": allocated, "max": maximum})
+        return _measured(
+            spec,
+            "open files",
+            pct,
+            threshold,
+            f"{allocated} of {maximum} file handles in use",
+            extra={"allocated": allocated, "max": maximum},
+        )
     try:
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     except (ImportError, OSError, ValueError):
-        return CheckResult(spec.name, spec.kind, "open files", SKIP, "not measurable on this platform", tags=spec.tags)
-    return CheckResult(spec.name, spec.kind, "open files", PASS, f"limit {soft} (hard {hard}) for this process",
-                       tags=spec.tags, observed={"soft_limit": soft, "hard_limit": hard})
+        return CheckResult(
+            spec.name, spec.kind, "open files", SKIP, "not measurable on this platform", tags=spec.tags
+        )
+    return CheckResult(
+        spec.name,
+        spec.kind,
+        "open files",
+        PASS,
+        f"limit {soft} (hard {hard}) for this process",
+        tags=spec.tags,
+        observed={"soft_limit": soft, "hard_limit": hard},
+    )
 
 
 def run_process(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
@@ -237,8 +336,12 @@ def run_process(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
     a = Assertion("running", PASS if ok else FAIL, expected=expected, observed=str(count))
     return [
         make_result(
-            spec, f"process {what}", [a], ok_summary=f"{count} running (pids {', '.join(map(str, pids[:5]))}{'…' if count > 5 else ''})",
-            duration_ms=(time.perf_counter() - started) * 1000, observed={"count": count, "pids": pids[:20]},
+            spec,
+            f"process {what}",
+            [a],
+            ok_summary=f"{count} running (pids {', '.join(map(str, pids[:5]))}{'…' if count > 5 else ''})",
+            duration_ms=(time.perf_counter() - started) * 1000,
+            observed={"count": count, "pids": pids[:20]},
         )
     ]
 
@@ -285,7 +388,14 @@ def run_command(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        return [error_result(spec, check, f"timed out after {timeout:g}s (killed)", duration_ms=(time.perf_counter() - started) * 1000)]
+        return [
+            error_result(
+                spec,
+                check,
+                f"timed out after {timeout:g}s (killed)",
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        ]
     finally:
         with _live_lock:
             _live.discard(proc)
@@ -294,21 +404,36 @@ def run_command(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
     stdout = out.decode(errors="replace")
     stderr = err.decode(errors="replace")
     assertions = [
-        Assertion("exit", PASS if code in cfg.expect_exit else FAIL, expected=" or ".join(map(str, cfg.expect_exit)), observed=str(code))
+        Assertion(
+            "exit",
+            PASS if code in cfg.expect_exit else FAIL,
+            expected=" or ".join(map(str, cfg.expect_exit)),
+            observed=str(code),
+        )
     ]
     if cfg.expect_output is not None:
         found = cfg.expect_output.search(stdout) is not None
         assertions.append(
-            Assertion("output", PASS if found else FAIL, expected=f"matches /{cfg.expect_output.pattern}/",
-                      observed="matched" if found else "no match")
+            Assertion(
+                "output",
+                PASS if found else FAIL,
+                expected=f"matches /{cfg.expect_output.pattern}/",
+                observed="matched" if found else "no match",
+            )
         )
-    result = make_result(spec, check, assertions, ok_summary=f"exit {code} in {total:.0f} ms", duration_ms=total,
-                         observed={"exit_code": code})
+    result = make_result(
+        spec,
+        check,
+        assertions,
+        ok_summary=f"exit {code} in {total:.0f} ms",
+        duration_ms=total,
+        observed={"exit_code": code},
+    )
     if result.status == FAIL:
         from dataclasses import replace
 
         from obsctl.health.probes import redact_text
 
-        text = (stderr.strip() or stdout.strip())
+        text = stderr.strip() or stdout.strip()
         result = replace(result, body_excerpt=excerpt(redact_text(text)) if text else None)
     return [result]

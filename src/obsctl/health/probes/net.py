@@ -28,7 +28,7 @@ def _connect(host: str, port: int, timeout: float) -> socket.socket:
         raise _Failed(f"cannot resolve {host}: {exc.strerror}") from None
     except ConnectionRefusedError:
         raise _Failed("connection refused") from None
-    except socket.timeout:
+    except TimeoutError:
         raise _Failed(f"connect timed out after {timeout:g}s") from None
     except OSError as exc:
         raise _Failed(f"connect failed: {exc.strerror or exc}") from None
@@ -66,10 +66,20 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
             if cfg.expect is not None:
                 reply = _read_until(conn, cfg.expect, started + timeout)
     except _Failed as exc:
-        return [error_result(spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000)]
+        return [
+            error_result(
+                spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000
+            )
+        ]
     except OSError as exc:
-        reason = "connection reset by peer" if isinstance(exc, ConnectionResetError) else f"{exc.strerror or exc}"
-        return [error_result(spec, check, reason, target=target, duration_ms=(time.perf_counter() - started) * 1000)]
+        reason = (
+            "connection reset by peer" if isinstance(exc, ConnectionResetError) else f"{exc.strerror or exc}"
+        )
+        return [
+            error_result(
+                spec, check, reason, target=target, duration_ms=(time.perf_counter() - started) * 1000
+            )
+        ]
     total = (time.perf_counter() - started) * 1000
     assertions = [Assertion("connect", PASS, observed=f"connected in {connect_ms:.0f}ms")]
     if cfg.expect is not None:
@@ -84,9 +94,24 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
         )
     if cfg.max_latency is not None:
         assertions.append(
-            Assertion("latency", cfg.max_latency.evaluate(total), expected=f"below {cfg.max_latency.describe()}", observed=f"{total:.0f}ms")
+            Assertion(
+                "latency",
+                cfg.max_latency.evaluate(total),
+                expected=f"below {cfg.max_latency.describe()}",
+                observed=f"{total:.0f}ms",
+            )
         )
-    return [make_result(spec, check, assertions, target=target, ok_summary=f"connected in {connect_ms:.0f} ms", duration_ms=total, observed=observed)]
+    return [
+        make_result(
+            spec,
+            check,
+            assertions,
+            target=target,
+            ok_summary=f"connected in {connect_ms:.0f} ms",
+            duration_ms=total,
+            observed=observed,
+        )
+    ]
 
 
 def _read_until(conn: socket.socket, pattern: re.Pattern[str], deadline: float) -> str:
@@ -98,7 +123,7 @@ def _read_until(conn: socket.socket, pattern: re.Pattern[str], deadline: float) 
         conn.settimeout(left)
         try:
             chunk = conn.recv(4096)
-        except socket.timeout:
+        except TimeoutError:
             break
         if not chunk:
             break
@@ -117,7 +142,15 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
     try:
         infos = socket.getaddrinfo(cfg.query, None, family, socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        return [error_result(spec, check, f"cannot resolve {cfg.query}: {exc.strerror}", target=cfg.query, duration_ms=(time.perf_counter() - started) * 1000)]
+        return [
+            error_result(
+                spec,
+                check,
+                f"cannot resolve {cfg.query}: {exc.strerror}",
+                target=cfg.query,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        ]
     total = (time.perf_counter() - started) * 1000
     answers = sorted({str(ipaddress.ip_address(str(i[4][0]).split("%")[0])) for i in infos})
     assertions = [Assertion("resolve", PASS, observed=", ".join(answers))]
@@ -133,11 +166,22 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
         )
     if cfg.max_latency is not None:
         assertions.append(
-            Assertion("latency", cfg.max_latency.evaluate(total), expected=f"below {cfg.max_latency.describe()}", observed=f"{total:.0f}ms")
+            Assertion(
+                "latency",
+                cfg.max_latency.evaluate(total),
+                expected=f"below {cfg.max_latency.describe()}",
+                observed=f"{total:.0f}ms",
+            )
         )
     return [
         make_result(
-            spec, check, assertions, target=cfg.query, ok_summary=", ".join(answers), duration_ms=total, observed={"answers": answers}
+            spec,
+            check,
+            assertions,
+            target=cfg.query,
+            ok_summary=", ".join(answers),
+            duration_ms=total,
+            observed={"answers": answers},
         )
     ]
 
@@ -156,7 +200,7 @@ def _resp_line(conn: socket.socket, deadline: float) -> str:
         conn.settimeout(max(0.001, deadline - time.perf_counter()))
         try:
             chunk = conn.recv(1024)
-        except socket.timeout:
+        except TimeoutError:
             raise _Failed("no reply before the timeout") from None
         if not chunk:
             raise _Failed("server closed the connection")
@@ -184,15 +228,37 @@ def run_redis(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResu
             conn.sendall(_resp("PING"))
             reply = _resp_line(conn, deadline)
     except _Failed as exc:
-        return [error_result(spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000)]
+        return [
+            error_result(
+                spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000
+            )
+        ]
     except OSError as exc:
-        return [error_result(spec, check, f"{exc.strerror or exc}", target=target, duration_ms=(time.perf_counter() - started) * 1000)]
+        return [
+            error_result(
+                spec,
+                check,
+                f"{exc.strerror or exc}",
+                target=target,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        ]
     total = (time.perf_counter() - started) * 1000
     observed["reply"] = reply
     ok = reply == "+PONG"
     shown = reply.lstrip("+-")
     assertions = [Assertion("ping", PASS if ok else FAIL, expected="PONG", observed=shown)]
-    return [make_result(spec, check, assertions, target=target, ok_summary=f"PONG in {total:.0f} ms", duration_ms=total, observed=observed)]
+    return [
+        make_result(
+            spec,
+            check,
+            assertions,
+            target=target,
+            ok_summary=f"PONG in {total:.0f} ms",
+            duration_ms=total,
+            observed=observed,
+        )
+    ]
 
 
 POSTGRES_HINT = "pip install 'obsctl[postgres]'"
@@ -216,21 +282,28 @@ def run_postgres(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckR
         ]
     password = read_secret(cfg.password, penv.env, f"{spec.name}.postgres.password")
     started = time.perf_counter()
-    kwargs: dict[str, object] = {"connect_timeout": max(1, int(round(timeout)))}
+    kwargs: dict[str, object] = {"connect_timeout": max(1, round(timeout))}
     if password:
         kwargs["password"] = password
     try:
-        with psycopg.connect(cfg.conninfo, **kwargs) as conn:  # type: ignore[arg-type]
+        with psycopg.connect(cfg.conninfo, **kwargs) as conn:
             row = conn.execute(cfg.query).fetchone()
             version = conn.info.server_version
     except psycopg.Error as exc:
         msg = excerpt(redact_text(str(exc), [password] if password else []))
-        return [error_result(spec, check, msg, target=target, duration_ms=(time.perf_counter() - started) * 1000)]
+        return [
+            error_result(spec, check, msg, target=target, duration_ms=(time.perf_counter() - started) * 1000)
+        ]
     total = (time.perf_counter() - started) * 1000
     assertions = [Assertion("query", PASS, observed=repr(row[0]) if row else "no rows")]
     return [
         make_result(
-            spec, check, assertions, target=target, ok_summary=f"{cfg.query} in {total:.0f} ms", duration_ms=total,
+            spec,
+            check,
+            assertions,
+            target=target,
+            ok_summary=f"{cfg.query} in {total:.0f} ms",
+            duration_ms=total,
             observed={"server_version": version},
         )
     ]
