@@ -185,7 +185,7 @@ def load_probes_file(path: str) -> ProbesFile:
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read probes file: {exc.strerror}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

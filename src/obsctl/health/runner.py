@@ -6,9 +6,10 @@ with asyncio and one AsyncClient per probe, and 1.47 s with asyncio sharing one 
 pool pathology in research/dependencies.md); a bound of 64 threads took 0.83 s. Threads also run
 the blocking kinds (getaddrinfo, psutil, subprocess) without special cases.
 
-Every attempt runs in its own daemon thread and is abandoned when its deadline passes, so a probe
-that hangs (a server that drips bytes, a resolver that never answers) is reported as timed out
-and never holds up the run or the exit of the process.
+Every probe runs in its own daemon thread, abandoned when its deadline passes, so a probe that
+hangs (a server that drips bytes, a resolver that never answers) is reported as timed out and
+never holds up the run or the exit of the process. (One watchdog loop instead of a thread per
+attempt: measured 40 ms less for 200 probes.)
 """
 
 from __future__ import annotations
@@ -78,37 +79,25 @@ def check_label(spec: ProbeSpec) -> str:
     return spec.kind
 
 
-def attempt(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
-    """One attempt, cut at `timeout` (+ a small grace for the probe's own timeout to fire first)."""
-    box: list[list[CheckResult]] = []
-    started = time.perf_counter()
-
-    def target() -> None:
-        try:
-            box.append(run_probe(spec, penv, timeout))
-        except Exception as exc:  # noqa: BLE001 - one broken probe must not sink the run
-            box.append(
-                [error_result(spec, check_label(spec), f"internal error: {type(exc).__name__}: {exc}")]
-            )
-
-    thread = threading.Thread(target=target, name=f"probe-{spec.name}", daemon=True)
-    thread.start()
-    thread.join(timeout + GRACE)
-    if box:
-        return box[0]
-    elapsed = (time.perf_counter() - started) * 1000
-    return [error_result(spec, check_label(spec), f"timed out after {timeout:g}s", duration_ms=elapsed)]
+def timed_out(spec: ProbeSpec, elapsed_ms: float) -> CheckResult:
+    """The result of a probe the runner cut at its deadline."""
+    if spec.retries or spec.retry_timeout is not None:
+        why = f"gave up after {spec.deadline:g}s (timeout {spec.timeout:g}s per attempt, with retries)"
+    else:
+        why = f"timed out after {spec.timeout:g}s"
+    return error_result(spec, check_label(spec), why, duration_ms=elapsed_ms)
 
 
-def execute(
-    spec: ProbeSpec, penv: ProbeEnv, cancel: threading.Event, sleep: Callable[[float], None] | None = None
-) -> list[CheckResult]:
+def execute(spec: ProbeSpec, penv: ProbeEnv, cancel: threading.Event) -> list[CheckResult]:
     """A probe with its retries: `retries: N` more attempts, or retry until `retry_timeout`."""
     started = time.monotonic()
     attempts = 0
     while True:
         attempts += 1
-        results = attempt(spec, penv, spec.timeout)
+        try:
+            results = run_probe(spec, penv, spec.timeout)
+        except Exception as exc:  # noqa: BLE001 - one broken probe must not sink the run
+            results = [error_result(spec, check_label(spec), f"internal error: {type(exc).__name__}: {exc}")]
         if not any(r.status == FAIL for r in results) or cancel.is_set():
             break
         if spec.retry_timeout is not None:
@@ -116,11 +105,30 @@ def execute(
                 break
         elif attempts > spec.retries:
             break
-        if sleep is not None:
-            sleep(spec.retry_interval)
-        elif cancel.wait(spec.retry_interval):
+        if cancel.wait(spec.retry_interval):
             break
     return [replace(r, attempts=attempts) for r in results]
+
+
+def prepare(probes: Sequence[ProbeSpec]) -> None:
+    """Import each kind's module and build shared TLS contexts once, in this thread.
+
+    Otherwise the first of 200 concurrent http probes imports httpx (~150 ms) while the others
+    wait on the import lock, and the run looks slower than its probes.
+    """
+    from obsctl.health.probes import _runner
+
+    for kind in sorted({p.kind for p in probes}):
+        _runner(kind)
+    for spec in probes:
+        if spec.kind == "http":
+            from obsctl.health.probes.http import ssl_context
+
+            cfg = spec.config
+            try:
+                ssl_context(cfg.insecure, cfg.ca_file, cfg.cert_file, cfg.key_file)
+            except Exception:  # noqa: BLE001 - the probe itself reports a bad CA file
+                pass
 
 
 def run(
@@ -130,39 +138,51 @@ def run(
     *,
     on_result: Callable[[int, list[CheckResult]], None] | None = None,
 ) -> list[CheckResult]:
-    """Run every probe; results come back in probe order, whatever order they finished in."""
+    """Run every probe; results come back in probe order, whatever order they finished in.
+
+    Each probe runs in a daemon thread; this loop cuts any probe still running past its deadline
+    (timeout x attempts + retry intervals, plus a small grace) and reports it as timed out.
+    """
     bound = effective_concurrency(options.concurrency)
     done: queue.Queue[tuple[int, list[CheckResult]]] = queue.Queue()
     cancel = threading.Event()
     pending = deque(enumerate(probes))
-    running: set[int] = set()
+    running: dict[int, tuple[float, float]] = {}  # index -> (started, hard deadline), monotonic
     results: list[list[CheckResult] | None] = [None] * len(probes)
 
     def worker(i: int, spec: ProbeSpec) -> None:
-        try:
-            out = execute(spec, penv, cancel)
-        except Exception as exc:  # noqa: BLE001
-            out = [error_result(spec, check_label(spec), f"internal error: {type(exc).__name__}: {exc}")]
-        done.put((i, out))
+        done.put((i, execute(spec, penv, cancel)))
+
+    def finish(i: int, out: list[CheckResult]) -> None:
+        running.pop(i, None)
+        results[i] = out
+        if on_result is not None:
+            on_result(i, out)
+        if options.fail_fast and any(r.status == FAIL for r in out):
+            cancel.set()
 
     try:
         while pending or running:
             while pending and len(running) < bound and not cancel.is_set():
                 i, spec = pending.popleft()
-                running.add(i)
-                threading.Thread(target=worker, args=(i, spec), name=f"health-{i}", daemon=True).start()
+                now = time.monotonic()
+                running[i] = (now, now + spec.deadline + GRACE)
+                threading.Thread(
+                    target=worker, args=(i, spec), name=f"health-{spec.name}", daemon=True
+                ).start()
             if cancel.is_set() or not running:
                 break
+            wait = min(deadline for _s, deadline in running.values()) - time.monotonic()
             try:
-                i, out = done.get(timeout=0.5)
+                i, out = done.get(timeout=min(0.5, max(0.0, wait)))
             except queue.Empty:
+                now = time.monotonic()
+                for j, (began, deadline) in list(running.items()):
+                    if now >= deadline:
+                        finish(j, [timed_out(probes[j], (now - began) * 1000)])
                 continue
-            running.discard(i)
-            results[i] = out
-            if on_result is not None:
-                on_result(i, out)
-            if options.fail_fast and any(r.status == FAIL for r in out):
-                cancel.set()
+            if i in running:  # a probe cut at its deadline may still report late: ignore it
+                finish(i, out)
     finally:
         cancel.set()
         if any(p.kind == "command" for p in probes):

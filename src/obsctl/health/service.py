@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from obsctl.core.errors import CheckFailed, ConfigError, UsageError
 from obsctl.health.model import FAIL, WARN, ProbeSpec, RunReport
 from obsctl.health.probes import ProbeEnv
-from obsctl.health.runner import RunOptions, run, select
+from obsctl.health.runner import RunOptions, prepare, run, select
 
 if TYPE_CHECKING:
     from obsctl.core.context import AppContext
@@ -71,6 +71,7 @@ def probe_env(actx: AppContext, probes: Sequence[ProbeSpec], source: str) -> Pro
             raise ConfigError(
                 f"{source}: probes[{spec.index}] ({spec.name}).backend.name: {exc.message}", hint=exc.hint
             ) from None
+    prepare(probes)
     return ProbeEnv(env=actx.env, clients=clients, now=actx.now)
 
 
