@@ -31,7 +31,9 @@ _STYLE = {PASS: ("green",), WARN: ("yellow",), FAIL: ("red", "bold"), SKIP: ("di
 
 
 def format_ms(ms: float) -> str:
-    """Human time for the TIME column: 12ms, 1.25s."""
+    """Human time for the TIME column: <1ms, 12ms, 1.25s."""
+    if ms < 1:
+        return "<1ms"
     if ms < 1000:
         return f"{ms:.0f}ms"
     return f"{ms / 1000:.2f}s"

@@ -54,7 +54,7 @@ def test_status_and_exit_code():
 
 def test_summary_line_and_time_format():
     assert summary_line(report(OK, WARNED, FAILED)) == "1 passed, 1 warned, 1 failed (3 checks in 1.23s)"
-    assert (format_ms(12.4), format_ms(1250)) == ("12ms", "1.25s")
+    assert (format_ms(0.2), format_ms(12.4), format_ms(1250)) == ("<1ms", "12ms", "1.25s")
     assert rows([FAILED])[0] == {
         "status": "fail",
         "name": "db",
