@@ -1,0 +1,159 @@
+"""Probe kinds: each module turns a ProbeSpec into CheckResults and never prints or exits.
+
+`run_probe` dispatches by kind; the runner (obsctl.health.runner) adds deadlines and retries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from obsctl.core.timeparse import utcnow
+from obsctl.health.model import FAIL, Assertion, CheckResult, ProbeSpec, verdict
+
+if TYPE_CHECKING:
+    from obsctl.core.http import ApiClient
+
+
+@dataclass
+class ProbeEnv:
+    """What probes may reach: the environment (for secrets) and pre-built backend clients."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    clients: Mapping[str, ApiClient] = field(default_factory=dict)
+    now: Callable[[], datetime] = utcnow
+
+
+class ProbeFailure(Exception):
+    """A probe could not run to a verdict (connection refused, bad secret file): one line why."""
+
+
+def make_result(
+    spec: ProbeSpec,
+    check: str,
+    assertions: list[Assertion],
+    *,
+    target: str | None = None,
+    ok_summary: str = "",
+    duration_ms: float = 0.0,
+    **extra: Any,
+) -> CheckResult:
+    """A CheckResult whose status and summary come from its assertions."""
+    status, summary = verdict(assertions)
+    return CheckResult(
+        name=spec.name,
+        kind=spec.kind,
+        check=check,
+        status=status,
+        summary=summary or ok_summary,
+        target=target,
+        duration_ms=duration_ms,
+        tags=spec.tags,
+        assertions=tuple(assertions),
+        **extra,
+    )
+
+
+def error_result(
+    spec: ProbeSpec,
+    check: str,
+    error: str,
+    *,
+    target: str | None = None,
+    duration_ms: float = 0.0,
+    **extra: Any,
+) -> CheckResult:
+    """A failed check that did not get as far as its assertions."""
+    return CheckResult(
+        name=spec.name,
+        kind=spec.kind,
+        check=check,
+        status=FAIL,
+        summary=error,
+        target=target,
+        duration_ms=duration_ms,
+        tags=spec.tags,
+        error=error,
+        **extra,
+    )
+
+
+def read_secret(secret: Any, env: Mapping[str, str], where: str) -> str | None:
+    """Resolve a config Secret now (files are read on every run, so rotation is picked up)."""
+    if secret.value is not None:
+        return str(secret.value)
+    if secret.env is not None:
+        value = env.get(secret.env)
+        if value is None:
+            raise ProbeFailure(f"{where}: environment variable {secret.env} is not set")
+        return value
+    if secret.file is not None:
+        try:
+            with open(os.path.expanduser(secret.file), encoding="utf-8") as fh:
+                return fh.read().strip()
+        except OSError as exc:
+            raise ProbeFailure(f"{where}: cannot read {secret.file}: {exc.strerror}") from None
+    return None
+
+
+_SECRET_FIELD = re.compile(
+    r"""(?ix)
+    (["']?(?:[\w.-]*(?:passw(?:or)?d|secret|token|api[-_]?key|authorization|cookie|session|credential)[\w.-]*)["']?
+     \s*[:=]\s*)
+    ("(?:[^"\\]|\\.)*"|'[^']*'|[^\s,;&}]+)
+    """
+)
+
+
+def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """Mask credential-looking fields (JSON, form, header style) and any known secret value."""
+    for value in secrets:
+        if value and len(value) >= 3:
+            text = text.replace(value, "REDACTED")
+    return _SECRET_FIELD.sub(
+        lambda m: m.group(1) + ('"REDACTED"' if m.group(2).startswith('"') else "REDACTED"), text
+    )
+
+
+def excerpt(text: str, limit: int = 200) -> str:
+    """One line, at most `limit` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+Runner = Callable[[ProbeSpec, ProbeEnv, float], list[CheckResult]]
+
+
+def run_probe(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
+    """Run one attempt of a probe; exceptions other than bugs become failed results."""
+    runner = _runner(spec.kind)
+    try:
+        return runner(spec, penv, timeout)
+    except ProbeFailure as exc:
+        return [error_result(spec, spec.kind, str(exc))]
+
+
+def _runner(kind: str) -> Runner:
+    if kind == "http":
+        from obsctl.health.probes.http import run_http
+
+        return run_http
+    if kind in ("tcp", "dns", "redis", "postgres"):
+        from obsctl.health.probes import net
+
+        return {"tcp": net.run_tcp, "dns": net.run_dns, "redis": net.run_redis, "postgres": net.run_postgres}[
+            kind
+        ]
+    if kind in ("system", "process", "command"):
+        from obsctl.health.probes import local
+
+        return {"system": local.run_system, "process": local.run_process, "command": local.run_command}[kind]
+    if kind == "backend":
+        from obsctl.health.probes.backend import run_backend
+
+        return run_backend
+    raise ValueError(f"unknown probe kind {kind!r}")

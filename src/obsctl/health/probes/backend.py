@@ -1,0 +1,346 @@
+"""The observability stack's own health, each backend through its proper endpoints and the shared
+client layer (auth, TLS, retries and error messages from core.http):
+
+- prometheus: `/-/ready`, `/api/v1/status/buildinfo`, active targets that are down
+- alertmanager: `/-/ready`, `/api/v2/status` (cluster state, peers, version)
+- elasticsearch: `/_cluster/health`, age of the newest document in the logs index (data freshness)
+- jaeger: `/api/v3/services` (falling back to the v1 `/api/services`)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from obsctl.core.errors import ObsctlError
+from obsctl.health.config import BackendConfig
+from obsctl.health.model import FAIL, PASS, WARN, Assertion, CheckResult, ProbeSpec
+from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result
+
+DEFAULT_LOGS_INDEX = "logs-*"
+DEFAULT_TIMESTAMP_FIELD = "@timestamp"
+
+
+class _Stop(Exception):
+    """The backend is unreachable: later checks would only repeat the same error."""
+
+
+def run_backend(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
+    cfg: BackendConfig = spec.config
+    client = penv.clients.get(cfg.backend)
+    if client is None:
+        return [error_result(spec, f"{cfg.backend}", f"no {cfg.backend} URL configured")]
+    checks = _CHECKS[cfg.backend]
+    out: list[CheckResult] = []
+    for check in checks:
+        started = time.perf_counter()
+        try:
+            result = check(spec, cfg, client, timeout, penv)
+        except _Stop as exc:
+            out.append(
+                error_result(
+                    spec,
+                    str(exc.args[0]),
+                    str(exc.args[1]),
+                    target=client.base_url,
+                    duration_ms=(time.perf_counter() - started) * 1000,
+                )
+            )
+            break
+        out.append(_timed(result, started))
+    return out
+
+
+def _timed(result: CheckResult, started: float) -> CheckResult:
+    from dataclasses import replace
+
+    return replace(result, duration_ms=(time.perf_counter() - started) * 1000)
+
+
+def _get(client: Any, path: str, timeout: float, check: str, params: Any = None) -> Any:
+    """GET with the shared client; unreachable or auth errors stop the backend's checks."""
+    from obsctl.core.errors import AuthError, UnreachableError
+
+    try:
+        return client.request("GET", path, params=params, timeout=timeout, check=False)
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop(check, exc.message) from None
+
+
+def _ready(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+    check = "ready"
+    resp = _get(client, "/-/ready", timeout, check)
+    if resp.status_code == 200:
+        return make_result(
+            spec,
+            check,
+            [Assertion(check, PASS, observed="200")],
+            target=f"{client.base_url}/-/ready",
+            ok_summary="ready",
+        )
+    if resp.status_code in (401, 403):
+        raise _Stop(check, f"HTTP {resp.status_code}: check the credentials of {cfg.backend} in this context")
+    text = excerpt(resp.text, 120) or resp.reason_phrase
+    return make_result(
+        spec,
+        check,
+        [Assertion(check, FAIL, expected="200", observed=f"{resp.status_code} {text}")],
+        target=f"{client.base_url}/-/ready",
+    )
+
+
+def _json(client: Any, resp: Any, check: str) -> Any:
+    try:
+        client.raise_for_status(resp)
+        return client.decode_json(resp)
+    except ObsctlError as exc:
+        raise _Soft(exc.message) from None
+
+
+class _Soft(Exception):
+    """This check failed, the next ones may still work."""
+
+
+def _soft(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    def wrapped(
+        spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+    ) -> CheckResult:
+        try:
+            return fn(spec, cfg, client, timeout, penv)
+        except _Soft as exc:
+            return error_result(
+                spec, fn.__name__.strip("_").replace("_", " "), str(exc), target=client.base_url
+            )
+
+    wrapped.__name__ = fn.__name__
+    return wrapped
+
+
+@_soft
+def _build_info(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
+    resp = _get(client, "/api/v1/status/buildinfo", timeout, "build info")
+    if resp.status_code == 404:
+        a = Assertion("build info", WARN, observed="not served (a Prometheus-compatible server?)")
+        return make_result(spec, "build info", [a], target=client.base_url)
+    data = (_json(client, resp, "build info") or {}).get("data") or {}
+    version = data.get("version", "unknown")
+    a = Assertion("build info", PASS, observed=str(version))
+    return make_result(
+        spec,
+        "build info",
+        [a],
+        target=client.base_url,
+        ok_summary=f"version {version}",
+        observed={"version": version, "revision": data.get("revision")},
+    )
+
+
+@_soft
+def _targets(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
+    resp = _get(client, "/api/v1/targets", timeout, "targets", params={"state": "active"})
+    data = (_json(client, resp, "targets") or {}).get("data") or {}
+    active = data.get("activeTargets") or []
+    down = [t for t in active if t.get("health") == "down"]
+    status = cfg.targets_down.evaluate(len(down))
+    names = [
+        f"{t.get('labels', {}).get('job', '?')}/{t.get('labels', {}).get('instance', t.get('scrapeUrl', '?'))}"
+        + (f" ({excerpt(t['lastError'], 60)})" if t.get("lastError") else "")
+        for t in down
+    ]
+    observed = f"{len(down)} of {len(active)} down" + (": " + "; ".join(names[:3]) if names else "")
+    a = Assertion("targets down", status, expected=f"below {cfg.targets_down.describe()}", observed=observed)
+    return make_result(
+        spec,
+        "targets",
+        [a],
+        target=client.base_url,
+        ok_summary=f"{len(active)} active, {len(down)} down",
+        observed={"active": len(active), "down": len(down), "down_targets": names},
+    )
+
+
+@_soft
+def _am_status(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
+    resp = _get(client, "/api/v2/status", timeout, "cluster")
+    data = _json(client, resp, "cluster") or {}
+    cluster = data.get("cluster") or {}
+    state = cluster.get("status", "unknown")
+    peers = cluster.get("peers") or []
+    version = (data.get("versionInfo") or {}).get("version")
+    status = {"ready": PASS, "disabled": PASS, "settling": WARN}.get(state, FAIL)
+    detail = "clustering disabled" if state == "disabled" else f"cluster {state}, {len(peers)} peer(s)"
+    a = Assertion("cluster", status, expected="ready or disabled", observed=state)
+    return make_result(
+        spec,
+        "cluster",
+        [a],
+        target=client.base_url,
+        ok_summary=f"{detail}, version {version}",
+        observed={"cluster_status": state, "peers": len(peers), "version": version},
+    )
+
+
+@_soft
+def _es_health(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
+    resp = _get(client, "/_cluster/health", timeout, "cluster health")
+    data = _json(client, resp, "cluster health") or {}
+    color = data.get("status", "unknown")
+    status = {"green": PASS, "yellow": WARN}.get(color, FAIL)
+    detail = f"{color}, {data.get('number_of_nodes', '?')} node(s), {data.get('unassigned_shards', '?')} unassigned shard(s)"
+    a = Assertion("cluster health", status, expected="green", observed=detail)
+    return make_result(
+        spec,
+        "cluster health",
+        [a],
+        target=client.base_url,
+        ok_summary=detail,
+        observed={
+            "cluster_status": color,
+            "cluster_name": data.get("cluster_name"),
+            "nodes": data.get("number_of_nodes"),
+            "unassigned_shards": data.get("unassigned_shards"),
+        },
+    )
+
+
+@_soft
+def _es_freshness(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
+    from obsctl.core.timeparse import format_duration
+
+    options = client.settings.options
+    index = cfg.index or options.get("index") or DEFAULT_LOGS_INDEX
+    field = cfg.timestamp_field or options.get("timestamp_field") or DEFAULT_TIMESTAMP_FIELD
+    check = f"freshness {index}"
+    body = {
+        "size": 1,
+        "track_total_hits": False,
+        "sort": [{field: {"order": "desc", "unmapped_type": "date"}}],
+        "_source": [field],
+    }
+    from obsctl.core.errors import AuthError, UnreachableError
+
+    try:
+        resp = client.request(
+            "POST",
+            f"/{index}/_search",
+            params={"ignore_unavailable": "true", "allow_no_indices": "true"},
+            json=body,
+            timeout=timeout,
+            check=False,
+            idempotent=True,
+        )
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop(check, exc.message) from None
+    data = _json(client, resp, check) or {}
+    hits = (data.get("hits") or {}).get("hits") or []
+    if not hits:
+        a = Assertion("newest document", WARN, expected=f"a document in {index}", observed="no documents")
+        return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
+    newest = _timestamp(hits[0], field)
+    if newest is None:
+        a = Assertion(
+            "newest document",
+            WARN,
+            expected=f"a {field} timestamp",
+            observed="no timestamp in the newest document",
+        )
+        return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
+    age_ms = max(0.0, (penv.now() - newest).total_seconds() * 1000)
+    status = cfg.freshness.evaluate(age_ms)
+    age = format_duration(float(round(age_ms / 1000)))
+    limits = f"warn {format_duration((cfg.freshness.warn or 0) / 1000)}, fail {format_duration((cfg.freshness.fail or 0) / 1000)}"
+    a = Assertion("newest document", status, expected=f"younger than {limits}", observed=f"{age} old")
+    return make_result(
+        spec,
+        check,
+        [a],
+        target=f"{client.base_url}/{index}",
+        ok_summary=f"newest document {age} old",
+        observed={
+            "newest": newest.isoformat().replace("+00:00", "Z"),
+            "age_seconds": round(age_ms / 1000, 3),
+            "index": index,
+            "timestamp_field": field,
+        },
+    )
+
+
+def _timestamp(hit: dict[str, Any], field: str) -> datetime | None:
+    source = hit.get("_source") or {}
+    value: Any = source.get(field)
+    if value is None:
+        cur: Any = source
+        for part in field.split("."):
+            cur = cur.get(part) if isinstance(cur, dict) else None
+        value = cur
+    if value is None:
+        sort = hit.get("sort") or []
+        value = sort[0] if sort else None
+    return parse_timestamp(value)
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """ISO 8601 (nanoseconds allowed) or epoch millis (number or numeric string)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
+        number = float(value)
+        if number > 1e17:  # nanoseconds
+            number /= 1e9
+        elif number > 1e11:  # milliseconds
+            number /= 1e3
+        return datetime.fromtimestamp(number, timezone.utc)
+    if not isinstance(value, str):
+        return None
+    import re
+
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@_soft
+def _jaeger_services(
+    spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
+) -> CheckResult:
+    resp = _get(client, "/api/v3/services", timeout, "services")
+    api = "api_v3"
+    if resp.status_code == 404:
+        resp = _get(client, "/api/services", timeout, "services")
+        api = "v1"
+    data = _json(client, resp, "services") or {}
+    services = data.get("services") if api == "api_v3" else data.get("data")
+    services = [str(s) for s in (services or [])]
+    status = PASS if services else WARN
+    a = Assertion("services", status, expected="at least one service", observed=str(len(services)))
+    shown = ", ".join(services[:5]) + ("…" if len(services) > 5 else "")
+    return make_result(
+        spec,
+        "services",
+        [a],
+        target=client.base_url,
+        ok_summary=f"{len(services)} service(s): {shown}" if services else "",
+        observed={"services": services, "api": api},
+    )
+
+
+_CHECKS: dict[str, list[Callable[..., CheckResult]]] = {
+    "prometheus": [_ready, _build_info, _targets],
+    "alertmanager": [_ready, _am_status],
+    "elasticsearch": [_es_health, _es_freshness],
+    "jaeger": [_jaeger_services],
+}
