@@ -36,6 +36,16 @@ ConfigOpt = Annotated[
 ]
 
 
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Alertmanager URL to read the running config from, overriding the context (env OBSCTL_ALERTMANAGER_URL).",
+        metavar="URL",
+    ),
+]
+
+
 def _actx(ctx: typer.Context) -> AppContext:
     from obsctl.core.context import AppContext
 
@@ -53,6 +63,13 @@ def load_live_config(actx: AppContext) -> AlertmanagerConfig:
     from obsctl.alerts.config import load_config_text
     from obsctl.core.errors import BackendError
 
+    if actx.backend_settings("alertmanager") is None:
+        from obsctl.core.errors import UsageError
+
+        raise UsageError(
+            "no --config file given and no Alertmanager configured to read the running config from",
+            hint="pass --config alertmanager.yml, or set OBSCTL_ALERTMANAGER_URL / a context's alertmanager.url",
+        )
     status = actx.client("alertmanager").get_json("/api/v2/status")
     try:
         text = status["config"]["original"]
@@ -300,6 +317,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         config: ConfigOpt = None,
+        url: UrlOpt = None,
         cases: Annotated[
             str | None,
             typer.Option(
@@ -350,6 +368,7 @@ def register(app: typer.Typer) -> None:
           obsctl alerts test -f routes-test.yaml -o junit > report.xml
         """
         actx = _actx(ctx)
+        actx.override("alertmanager", url=url)
         fmt = _fmt(output, (*_FORMATS, "junit") if cases else _FORMATS)
         when = _parse_at(at, actx)
         if cases:
@@ -373,6 +392,7 @@ def register(app: typer.Typer) -> None:
     def routes_cmd(
         ctx: typer.Context,
         config: ConfigOpt = None,
+        url: UrlOpt = None,
         output: OutputFmt = None,
     ) -> None:
         """Draw the routing tree: matchers, receivers, continue, grouping and timing.
@@ -388,6 +408,7 @@ def register(app: typer.Typer) -> None:
         from obsctl.alerts.tree import node_json, render_tree
 
         actx = _actx(ctx)
+        actx.override("alertmanager", url=url)
         fmt = _fmt(output, ("json", "yaml", "table"))
         cfg = _load(actx, config)
         root = compile_tree(cfg)
@@ -504,6 +525,7 @@ def register(app: typer.Typer) -> None:
         fail_on_change: Annotated[
             bool, typer.Option("--fail-on-change", help="Exit 1 when any label set changes.")
         ] = False,
+        url: UrlOpt = None,
         output: OutputFmt = None,
     ) -> None:
         """Show which alerts would change receivers or grouping between two configs.
@@ -523,6 +545,7 @@ def register(app: typer.Typer) -> None:
         from obsctl.core.output import Column
 
         actx = _actx(ctx)
+        actx.override("alertmanager", url=url)
         fmt = _fmt(output)
         old_cfg, new_cfg = load_config_file(old), load_config_file(new)
         label_sets: list[tuple[str, Any]] = []

@@ -119,7 +119,7 @@ class AppContext:
             raise UsageError(
                 f"no {backend} URL configured ({where})",
                 hint=(
-                    f"set OBSCTL_{backend.upper()}_URL, pass --{backend}-url where offered, or run "
+                    f"set OBSCTL_{backend.upper()}_URL, pass --url, or run "
                     f"`obsctl config set-context NAME --{backend}-url URL`"
                 ),
             )

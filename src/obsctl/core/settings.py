@@ -243,12 +243,9 @@ def load_settings(
         merged.update({k: v for k, v in flag_over.items() if v is not None})
         if not merged.get("url"):
             continue
-        where = (
-            f"{_origin(doc, context)}{prefix}.{name}"
-            if source in ("context", "default")
-            else (f"OBSCTL_{name.upper()}" if source == "env" else f"--{name}-url")
-        )
-        backends[name] = _parse_backend(name, merged, where, source)
+        where = f"{_origin(doc, context)}{prefix}.{name}"
+        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": "--url"}.get(source, f"{where}.url")
+        backends[name] = _parse_backend(name, merged, where, source, url_where)
     health = body.get("health")
     if health is not None and not isinstance(health, dict):
         raise ConfigError(f"{_origin(doc, context)}{prefix}.health: must be a mapping with `probes:`")
@@ -288,14 +285,16 @@ def _env_overrides(env: Mapping[str, str], backend: str) -> dict[str, Any]:
     return out
 
 
-def _parse_backend(name: str, block: Mapping[str, Any], where: str, source: str) -> BackendSettings:
+def _parse_backend(
+    name: str, block: Mapping[str, Any], where: str, source: str, url_where: str | None = None
+) -> BackendSettings:
     allowed = set(_BACKEND_KEYS) | set(_BACKEND_OPTIONS.get(name, ()))
     unknown = set(block) - allowed
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(f"{where}.{key}: unknown key", hint=f"known keys: {', '.join(sorted(allowed))}")
     url = str(block["url"]).strip()
-    check_url(url, f"{where}.url")
+    check_url(url, url_where or f"{where}.url")
     auth = _parse_auth(block.get("auth"), f"{where}.auth")
     parts = urlsplit(url)
     if parts.username is not None:
