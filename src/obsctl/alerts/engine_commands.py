@@ -61,7 +61,6 @@ def _fmt(fmt: str | None, allowed: tuple[str, ...] = _FORMATS) -> str | None:
 def load_live_config(actx: AppContext) -> AlertmanagerConfig:
     """The running Alertmanager's config, from GET /api/v2/status (config.original)."""
     from obsctl.alerts.config import load_config_text
-    from obsctl.core.errors import BackendError
 
     if actx.backend_settings("alertmanager") is None:
         from obsctl.core.errors import UsageError
@@ -70,13 +69,9 @@ def load_live_config(actx: AppContext) -> AlertmanagerConfig:
             "no --config file given and no Alertmanager configured to read the running config from",
             hint="pass --config alertmanager.yml, or set OBSCTL_ALERTMANAGER_URL / a context's alertmanager.url",
         )
-    status = actx.client("alertmanager").get_json("/api/v2/status")
-    try:
-        text = status["config"]["original"]
-    except (KeyError, TypeError):
-        raise BackendError("the Alertmanager /api/v2/status answer has no config.original") from None
-    if not isinstance(text, str):
-        raise BackendError("the Alertmanager /api/v2/status config.original is not a string")
+    from obsctl.alerts.client import AlertmanagerClient
+
+    text = AlertmanagerClient(actx.client("alertmanager")).config_text()
     return load_config_text(text, "alertmanager:/api/v2/status")
 
 
@@ -592,16 +587,9 @@ def register(app: typer.Typer) -> None:
 
 def live_label_sets(actx: AppContext) -> list[tuple[str, dict[str, str]]]:
     """(name, labels) of the alerts the running Alertmanager holds now (GET /api/v2/alerts)."""
-    from obsctl.core.errors import BackendError
+    from obsctl.alerts.client import AlertmanagerClient
 
-    alerts = actx.client("alertmanager").get_json("/api/v2/alerts")
-    if not isinstance(alerts, list):
-        raise BackendError("the Alertmanager /api/v2/alerts answer is not a list")
-    out = []
-    for a in alerts:
-        labels = a.get("labels") if isinstance(a, dict) else None
-        if not isinstance(labels, dict):
-            continue
-        name = f"live {labels.get('alertname', '?')} {a.get('fingerprint', '')}".strip()
-        out.append((name, {str(k): str(v) for k, v in labels.items()}))
-    return out
+    alerts = AlertmanagerClient(actx.client("alertmanager")).alerts()
+    return [
+        (f"live {a.labels.get('alertname', '?')} {a.fingerprint}".strip(), dict(a.labels)) for a in alerts
+    ]
