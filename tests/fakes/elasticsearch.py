@@ -539,7 +539,8 @@ class FakeElasticsearch(FakeServer):
 
     def _field_caps(self, request: Request, expr: str | None) -> Any:
         body = request.json() or {}
-        wanted = request.param("fields") or ",".join(body.get("fields", [])) or ""
+        in_body = body.get("fields", [])  # the 8.x client sends them in the body, maybe as one string
+        wanted = request.param("fields") or (in_body if isinstance(in_body, str) else ",".join(in_body))
         if not wanted:
             error = error_body(400, "action_request_validation_exception", "Validation Failed: 1: no fields specified;")
             raise EsError(400, error)
