@@ -17,15 +17,15 @@ from typing import Any
 
 import pytest
 
-from tests.fakes._server import Fault, FakeServer, Request, Response
+from tests.fakes._server import FakeServer, Fault, Request, Response
 from tests.fakes.elasticsearch import FakeElasticsearch, load_ecs_logs
 from tests.fakes.jaeger import FakeJaeger, load_fixture_traces
 
 __all__ = [
-    "Fault",
     "FakeElasticsearch",
     "FakeJaeger",
     "FakeServer",
+    "Fault",
     "Request",
     "Response",
     "fake_es",

@@ -95,7 +95,10 @@ class FakeServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=type(self).__name__, daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -144,7 +147,12 @@ class FakeServer:
         return self.inject(Fault(drop=True, path=path, times=times))
 
     def throttle(
-        self, status: int = 429, *, retry_after: str | None = "1", path: str | None = None, times: int | None = 1
+        self,
+        status: int = 429,
+        *,
+        retry_after: str | None = "1",
+        path: str | None = None,
+        times: int | None = 1,
     ) -> Fault:
         """Answer 429/503 with Retry-After and the backend's own error body."""
         body, headers = self.overload_response(status)

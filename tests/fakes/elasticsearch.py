@@ -43,7 +43,9 @@ ECS_LOG_FILES = (
     "otelcol_es_exporter_ecs_mode_log_doc.json",
     "otelcol_es_exporter_otel_mode_log_doc.json",
 )
-_COMPAT = re.compile(r"application/vnd\.elasticsearch\+(json|x-ndjson)\s*;\s*compatible-with\s*=\s*(\d+)", re.I)
+_COMPAT = re.compile(
+    r"application/vnd\.elasticsearch\+(json|x-ndjson)\s*;\s*compatible-with\s*=\s*(\d+)", re.I
+)
 _JSON_TYPES = ("application/json", "application/x-ndjson", "application/vnd.elasticsearch+")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # elasticsearch/ecs_logs are log documents, so they go to a logs-style index by default.
@@ -117,7 +119,7 @@ def parse_date_nanos(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return int(round(value * 1_000_000))
+        return round(value * 1_000_000)
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -220,7 +222,9 @@ def search_phase_failure(index: Index, kind: str, reason: str) -> EsError:
             "reason": "all shards failed",
             "phase": "query",
             "grouped": True,
-            "failed_shards": [{"shard": 0, "index": index.name, "node": NODE_ID, "reason": dict(shard_reason)}],
+            "failed_shards": [
+                {"shard": 0, "index": index.name, "node": NODE_ID, "reason": dict(shard_reason)}
+            ],
         },
         "status": 400,
     }
@@ -332,7 +336,9 @@ class FakeElasticsearch(FakeServer):
             )
         else:
             body = error_body(
-                status, "cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];"
+                status,
+                "cluster_block_exception",
+                "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];",
             )
         return self._json(status, body, None).body, self._headers(None)
 
@@ -413,7 +419,7 @@ class FakeElasticsearch(FakeServer):
                 user = ""
             reason = f"unable to authenticate user [{user}] for REST request [{request.target}]"
         else:
-            reason = f"unable to authenticate with provided credentials and anonymous access is not allowed for this request"
+            reason = "unable to authenticate with provided credentials and anonymous access is not allowed for this request"
         body = error_body(401, "security_exception", reason, header={"WWW-Authenticate": challenges})
         raise EsError(401, body, [("WWW-Authenticate", c) for c in challenges])
 
@@ -530,7 +536,10 @@ class FakeElasticsearch(FakeServer):
         if request.param("format") == "json":
             return rows
         keys = list(rows[0]) if rows else []
-        widths = {k: max([len(k) if request.param("v") is not None else 0] + [len(r[k]) for r in rows]) for k in keys}
+        widths = {
+            k: max([len(k) if request.param("v") is not None else 0] + [len(r[k]) for r in rows])
+            for k in keys
+        }
         lines = []
         if request.param("v") is not None and rows:
             lines.append(" ".join(k.ljust(widths[k]) for k in keys).rstrip())
@@ -542,7 +551,9 @@ class FakeElasticsearch(FakeServer):
         in_body = body.get("fields", [])  # the 8.x client sends them in the body, maybe as one string
         wanted = request.param("fields") or (in_body if isinstance(in_body, str) else ",".join(in_body))
         if not wanted:
-            error = error_body(400, "action_request_validation_exception", "Validation Failed: 1: no fields specified;")
+            error = error_body(
+                400, "action_request_validation_exception", "Validation Failed: 1: no fields specified;"
+            )
             raise EsError(400, error)
         patterns = [p.strip() for p in wanted.split(",") if p.strip()]
         with self._state:
@@ -600,9 +611,13 @@ class FakeElasticsearch(FakeServer):
         try:
             body = request.json() or {}
         except ValueError as exc:
-            raise EsError(400, error_body(400, "x_content_parse_exception", f"[1:1] {exc}", line=1, col=1)) from None
+            raise EsError(
+                400, error_body(400, "x_content_parse_exception", f"[1:1] {exc}", line=1, col=1)
+            ) from None
         if not isinstance(body, dict):
-            raise EsError(400, error_body(400, "parsing_exception", "request body or source parameter is required"))
+            raise EsError(
+                400, error_body(400, "parsing_exception", "request body or source parameter is required")
+            )
         for key in ("size", "from"):
             if request.param(key) is not None:
                 body[key] = int(str(request.param(key)))
@@ -638,7 +653,12 @@ class FakeElasticsearch(FakeServer):
                 context = self._contexts.get(str(pit_id))
                 if context is None:
                     raise EsError(
-                        404, error_body(404, "search_context_missing_exception", f"No search context found for id [{pit_id}]")
+                        404,
+                        error_body(
+                            404,
+                            "search_context_missing_exception",
+                            f"No search context found for id [{pit_id}]",
+                        ),
                     )
                 docs = [(i, d) for i, d in context.docs if self._query_ok(d, i, body.get("query"))]
                 indices = context.indices
@@ -778,7 +798,9 @@ class FakeElasticsearch(FakeServer):
         elif track is not False:
             limit = int(track)
             hits_obj["total"] = (
-                {"value": total_n, "relation": "eq"} if total_n <= limit else {"value": limit, "relation": "gte"}
+                {"value": total_n, "relation": "eq"}
+                if total_n <= limit
+                else {"value": limit, "relation": "gte"}
             )
         hits_obj["max_score"] = None if sorted_ or not hits else 1.0
         hits_obj["hits"] = hits
@@ -792,7 +814,7 @@ class FakeElasticsearch(FakeServer):
 
     @staticmethod
     def _after(values: list[Any], after: list[Any], body: dict[str, Any]) -> bool:
-        specs = body.get("sort")
+        specs = body.get("sort") or []
         items = specs if isinstance(specs, list) else [specs]
         orders: list[str] = []
         for item in items:
@@ -822,7 +844,9 @@ class FakeElasticsearch(FakeServer):
             return source
         if spec is False:
             return None
-        includes = [spec] if isinstance(spec, str) else spec if isinstance(spec, list) else spec.get("includes", [])
+        includes = (
+            [spec] if isinstance(spec, str) else spec if isinstance(spec, list) else spec.get("includes", [])
+        )
         excludes = [] if isinstance(spec, (str, list)) else spec.get("excludes", [])
         includes = [includes] if isinstance(includes, str) else includes
         excludes = [excludes] if isinstance(excludes, str) else excludes
@@ -833,7 +857,8 @@ class FakeElasticsearch(FakeServer):
             if not includes:
                 return True
             return any(
-                fnmatch.fnmatchcase(name, p) or name.startswith(p + ".") or p.startswith(name + ".") for p in includes
+                fnmatch.fnmatchcase(name, p) or name.startswith(p + ".") or p.startswith(name + ".")
+                for p in includes
             )
 
         def walk(node: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -859,9 +884,15 @@ class FakeElasticsearch(FakeServer):
         if not isinstance(query, dict) or len(query) != 1:
             raise EsError(
                 400,
-                error_body(400, "parsing_exception", "[_na] query malformed, must start with start_object", line=1, col=10),
+                error_body(
+                    400,
+                    "parsing_exception",
+                    "[_na] query malformed, must start with start_object",
+                    line=1,
+                    col=10,
+                ),
             )
-        (kind, spec), = query.items()
+        ((kind, spec),) = query.items()
         if kind == "match_all":
             return True
         if kind == "match_none":
@@ -871,7 +902,7 @@ class FakeElasticsearch(FakeServer):
         if kind == "exists":
             return bool(self._values(source, spec["field"], types))
         if kind in ("term", "terms", "match", "match_phrase", "prefix", "wildcard", "range"):
-            (field_name, arg), = spec.items()
+            ((field_name, arg),) = spec.items()
             values = self._values(source, field_name, types)
             kind_of = types.get(field_name)
             if kind == "range":
@@ -927,7 +958,12 @@ class FakeElasticsearch(FakeServer):
         current = conv(value)
         if current is None:
             return False
-        checks = {"gte": lambda a, b: a >= b, "gt": lambda a, b: a > b, "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b}
+        checks = {
+            "gte": lambda a, b: a >= b,
+            "gt": lambda a, b: a > b,
+            "lte": lambda a, b: a <= b,
+            "lt": lambda a, b: a < b,
+        }
         for op, bound in spec.items():
             if op in checks and bound is not None and not checks[op](current, conv(bound)):
                 return False
@@ -972,7 +1008,11 @@ class FakeElasticsearch(FakeServer):
             self._contexts[pit_id] = _Context(docs=docs, indices=indices)
         shards = {"total": len(indices), "successful": len(indices), "skipped": 0, "failed": 0}
         if self.flavor == "opensearch":
-            return {"pit_id": pit_id, "_shards": shards, "creation_time": int(datetime.now(timezone.utc).timestamp() * 1000)}
+            return {
+                "pit_id": pit_id,
+                "_shards": shards,
+                "creation_time": int(datetime.now(timezone.utc).timestamp() * 1000),
+            }
         return {"id": pit_id, "_shards": shards}
 
     def _close_pit(self, request: Request) -> tuple[int, Any]:
@@ -997,7 +1037,12 @@ class FakeElasticsearch(FakeServer):
             context = self._contexts.get(str(scroll_id))
             if context is None:
                 raise EsError(
-                    404, error_body(404, "search_context_missing_exception", f"No search context found for id [{scroll_id}]")
+                    404,
+                    error_body(
+                        404,
+                        "search_context_missing_exception",
+                        f"No search context found for id [{scroll_id}]",
+                    ),
                 )
             hits_all = self._sorted_hits(context.docs, context.body, context.indices)
             size = int(context.body.get("size", 10))

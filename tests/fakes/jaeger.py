@@ -97,7 +97,9 @@ class FakeJaeger(FakeServer):
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
         self.version = version
         self._state = threading.Lock()
-        self._spans: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = []  # (resource, scope, span)
+        self._spans: list[
+            tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
+        ] = []  # (resource, scope, span)
         self.dependencies: list[dict[str, Any]] = []
         for data in traces or ():
             self.add_traces(data)
@@ -124,7 +126,12 @@ class FakeJaeger(FakeServer):
             return sorted({s["traceId"] for _, _, s in self._spans})
 
     def overload_response(self, status: int) -> tuple[bytes, list[tuple[str, str]]]:
-        msg = {"error": {"httpCode": status, "message": "rpc error: code = Unavailable desc = storage unavailable"}}
+        msg = {
+            "error": {
+                "httpCode": status,
+                "message": "rpc error: code = Unavailable desc = storage unavailable",
+            }
+        }
         return self._go_error(status, msg).body, self._go_error(status, msg).headers
 
     # --- responses --------------------------------------------------------------------------------
@@ -212,20 +219,28 @@ class FakeJaeger(FakeServer):
             if nanos is None:
                 shown = sn if snake else camel
                 return self._v3_error(
-                    400, f'malformed parameter {shown}: parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"'
+                    400,
+                    f'malformed parameter {shown}: parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"',
                 )
             bounds.append(nanos)
-        durations = []
-        for camel, sn in (("query.durationMin", "query.duration_min"), ("query.durationMax", "query.duration_max")):
+        durations: list[int | None] = []
+        for camel, sn in (
+            ("query.durationMin", "query.duration_min"),
+            ("query.durationMax", "query.duration_max"),
+        ):
             raw = self._param(request, camel, sn)
             if raw:
                 parsed = _go_duration_nanos(raw)
                 if parsed is None:
-                    return self._v3_error(400, f'malformed parameter {sn if snake else camel}: time: invalid duration "{raw}"')
+                    return self._v3_error(
+                        400, f'malformed parameter {sn if snake else camel}: time: invalid duration "{raw}"'
+                    )
                 durations.append(parsed)
             else:
                 durations.append(None)
-        depth_raw = self._param(request, "query.searchDepth", "query.search_depth") or request.param("query.num_traces")
+        depth_raw = self._param(request, "query.searchDepth", "query.search_depth") or request.param(
+            "query.num_traces"
+        )
         depth = int(depth_raw) if depth_raw and depth_raw.isdigit() else 100
         ids = self._find(
             service=self._param(request, "query.serviceName", "query.service_name") or "",
@@ -303,8 +318,12 @@ class FakeJaeger(FakeServer):
         service = request.param("service") or ""
         if not service:
             return self._v1_error(400, "parameter 'service' is required")
-        dmin = _go_duration_nanos(request.param("minDuration") or "") if request.param("minDuration") else None
-        dmax = _go_duration_nanos(request.param("maxDuration") or "") if request.param("maxDuration") else None
+        dmin = (
+            _go_duration_nanos(request.param("minDuration") or "") if request.param("minDuration") else None
+        )
+        dmax = (
+            _go_duration_nanos(request.param("maxDuration") or "") if request.param("maxDuration") else None
+        )
         if dmin is not None and dmax is not None and dmax < dmin:
             return self._v1_error(400, "'maxDuration' should be greater than 'minDuration'")
         start = request.param("start")
@@ -347,10 +366,14 @@ class FakeJaeger(FakeServer):
                 span_tags.append({"key": "otel.status_code", "type": "string", "value": "ERROR"})
                 span_tags.append({"key": "error", "type": "bool", "value": True})
                 if status.get("message"):
-                    span_tags.append({"key": "otel.status_description", "type": "string", "value": status["message"]})
+                    span_tags.append(
+                        {"key": "otel.status_description", "type": "string", "value": status["message"]}
+                    )
             refs = []
             if span.get("parentSpanId"):
-                refs.append({"refType": "CHILD_OF", "traceID": _v1_trace_id(trace_id), "spanID": span["parentSpanId"]})
+                refs.append(
+                    {"refType": "CHILD_OF", "traceID": _v1_trace_id(trace_id), "spanID": span["parentSpanId"]}
+                )
             logs = [
                 {
                     "timestamp": int(e["timeUnixNano"]) // 1000,
@@ -432,13 +455,20 @@ class FakeJaeger(FakeServer):
                 continue
             start = int(span["startTimeUnixNano"])
             duration = int(span["endTimeUnixNano"]) - start
-            if start_min is not None and start < start_min or start_max is not None and start > start_max:
+            if (start_min is not None and start < start_min) or (start_max is not None and start > start_max):
                 continue
-            if dur_min is not None and duration < dur_min or dur_max is not None and duration > dur_max:
+            if (dur_min is not None and duration < dur_min) or (dur_max is not None and duration > dur_max):
                 continue
             if attributes:
-                values = {a["key"]: str(_attr_value(a["value"])[1]).lower() for a in span.get("attributes", [])}
-                values.update({a["key"]: str(_attr_value(a["value"])[1]).lower() for a in resource.get("attributes", [])})
+                values = {
+                    a["key"]: str(_attr_value(a["value"])[1]).lower() for a in span.get("attributes", [])
+                }
+                values.update(
+                    {
+                        a["key"]: str(_attr_value(a["value"])[1]).lower()
+                        for a in resource.get("attributes", [])
+                    }
+                )
                 if int((span.get("status") or {}).get("code", 0)) == 2:
                     values["error"] = "true"
                 if any(values.get(k) != str(v).lower() for k, v in attributes.items()):
@@ -461,5 +491,13 @@ def _go_duration_nanos(text: str) -> int | None:
     match = _DURATION.match(text.strip())
     if not match:
         return None
-    scale = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+    scale = {
+        "ns": 1,
+        "us": 1_000,
+        "µs": 1_000,
+        "ms": 1_000_000,
+        "s": 10**9,
+        "m": 60 * 10**9,
+        "h": 3600 * 10**9,
+    }
     return int(float(match.group(1)) * scale[match.group(2)])

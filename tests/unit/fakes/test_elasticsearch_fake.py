@@ -1,6 +1,7 @@
 """The fake Elasticsearch must satisfy the official client (elasticsearch-py 8) and answer raw
 HTTP exactly like the real server: headers, bodies, error envelopes, compat media types."""
 
+# ruff: noqa: F811 - pytest fixtures are imported by name and then requested as arguments
 from __future__ import annotations
 
 import json
@@ -63,7 +64,10 @@ def test_client_9_compat_header_is_refused_by_es8_like_the_real_server(make_fake
     assert resp.json() == {
         "error": {
             "root_cause": [
-                {"type": "media_type_header_exception", "reason": "Invalid media-type value on headers [Accept]"}
+                {
+                    "type": "media_type_header_exception",
+                    "reason": "Invalid media-type value on headers [Accept]",
+                }
             ],
             "type": "media_type_header_exception",
             "reason": "Invalid media-type value on headers [Accept]",
@@ -101,7 +105,10 @@ def test_search_sort_size_search_after_with_the_client(make_fake_es):
         assert page1["hits"]["hits"][0]["sort"] == [1714557604000]
         assert page1["hits"]["total"] == {"value": 5, "relation": "eq"}
         page2 = c.search(
-            index="app-*", size=2, sort=[{"@timestamp": "desc"}], search_after=page1["hits"]["hits"][-1]["sort"]
+            index="app-*",
+            size=2,
+            sort=[{"@timestamp": "desc"}],
+            search_after=page1["hits"]["hits"][-1]["sort"],
         )
         assert [h["_source"]["n"] for h in page2["hits"]["hits"]] == [2, 3]
         errors = c.search(index="app-1", query={"term": {"log.level": "error"}}, track_total_hits=False)
@@ -117,7 +124,11 @@ def test_cluster_health_cat_indices_and_field_caps_with_the_client(make_fake_es)
     es.cluster_status = "green"
     with client(es.url) as c:
         health = c.cluster.health()
-        assert (health["status"], health["cluster_name"], health["unassigned_shards"]) == ("green", "testcluster", 0)
+        assert (health["status"], health["cluster_name"], health["unassigned_shards"]) == (
+            "green",
+            "testcluster",
+            0,
+        )
         rows = c.cat.indices(format="json")
         assert [(r["index"], r["docs.count"], r["health"]) for r in rows] == [("app-1", "5", "green")]
         assert all(isinstance(v, str) for v in rows[0].values())
@@ -126,7 +137,9 @@ def test_cluster_health_cat_indices_and_field_caps_with_the_client(make_fake_es)
             "@timestamp": {
                 "date": {"type": "date", "metadata_field": False, "searchable": True, "aggregatable": True}
             },
-            "n": {"long": {"type": "long", "metadata_field": False, "searchable": True, "aggregatable": True}},
+            "n": {
+                "long": {"type": "long", "metadata_field": False, "searchable": True, "aggregatable": True}
+            },
         }
 
 
@@ -171,7 +184,10 @@ def test_pit_with_an_index_in_the_path_is_rejected(make_fake_es):
 def test_helpers_scan_reads_every_document_and_clears_the_scroll(make_fake_es):
     es = make_fake_es("es8", documents={"app-1": DOCS})
     with client(es.url) as c:
-        got = [h["_source"]["n"] for h in helpers.scan(c, index="app-1", size=2, query={"query": {"match_all": {}}})]
+        got = [
+            h["_source"]["n"]
+            for h in helpers.scan(c, index="app-1", size=2, query={"query": {"match_all": {}}})
+        ]
     assert sorted(got) == [1, 2, 3, 4, 5]
     assert es.open_contexts == 0
     assert [r.method + " " + r.path for r in es.requests][-1] == "DELETE /_search/scroll"
@@ -204,7 +220,10 @@ def test_auth_401_with_www_authenticate_and_client_error_class(make_fake_es):
         'Bearer realm="security"',
         "ApiKey",
     ]
-    assert resp.json()["error"]["reason"] == "missing authentication credentials for REST request [/_cluster/health]"
+    assert (
+        resp.json()["error"]["reason"]
+        == "missing authentication credentials for REST request [/_cluster/health]"
+    )
     with client(es.url, basic_auth=("elastic", "wrong")) as c:
         with pytest.raises(elasticsearch.AuthenticationException) as err:
             c.cluster.health()
@@ -228,7 +247,9 @@ def test_raw_headers_and_root_bodies_are_the_fixtures(fake_es):
         assert resp.json() == json.load(fh)
     head = httpx.head(fake_es.url + "/")
     assert (head.status_code, head.content, head.headers["x-elastic-product"]) == (200, b"", "Elasticsearch")
-    compat = httpx.get(fake_es.url + "/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=8"})
+    compat = httpx.get(
+        fake_es.url + "/", headers={"Accept": "application/vnd.elasticsearch+json; compatible-with=8"}
+    )
     assert compat.headers["content-type"] == "application/vnd.elasticsearch+json;compatible-with=8"
 
 
@@ -245,7 +266,11 @@ def test_missing_index_rules_follow_ignore_unavailable_and_allow_no_indices(fake
     url = fake_es.url
     assert httpx.post(url + "/nope/_search", json={}).status_code == 404
     lenient = httpx.post(url + "/nope/_search", params={"ignore_unavailable": "true"}, json={})
-    assert (lenient.status_code, lenient.json()["hits"]["hits"], lenient.json()["_shards"]["total"]) == (200, [], 0)
+    assert (lenient.status_code, lenient.json()["hits"]["hits"], lenient.json()["_shards"]["total"]) == (
+        200,
+        [],
+        0,
+    )
     wildcard = httpx.post(url + "/nomatch-*/_search", json={})
     assert (wildcard.status_code, wildcard.json()["hits"]["total"]) == (200, {"value": 0, "relation": "eq"})
     strict = httpx.post(url + "/nomatch-*/_search", params={"allow_no_indices": "false"}, json={})
@@ -260,7 +285,9 @@ def test_ecs_and_otel_documents_are_searchable_by_dotted_or_nested_field(fake_es
     assert [h["_source"]["message"] for h in nested["hits"]["hits"]] == ["Example message!"]
     oldest = httpx.post(url, json={"size": 1, "sort": [{"@timestamp": "asc"}]}).json()["hits"]["hits"][0]
     assert (oldest["_source"]["message"], oldest["sort"]) == ("Example message!", [1584727897895])
-    newest = httpx.post(url, json={"size": 2, "sort": [{"@timestamp": "desc"}], "_source": ["@timestamp"]}).json()
+    newest = httpx.post(
+        url, json={"size": 2, "sort": [{"@timestamp": "desc"}], "_source": ["@timestamp"]}
+    ).json()
     assert [h["_source"] for h in newest["hits"]["hits"]] == [
         {"@timestamp": "2024-03-12T20:00:41.123456789Z"},  # equal millis: index order breaks the tie
         {"@timestamp": "1710273641123.456789"},
@@ -283,7 +310,9 @@ def test_opensearch_pit_paths(make_fake_es):
     created = httpx.post(os_.url + "/app-1/_search/point_in_time", params={"keep_alive": "1m"}).json()
     assert sorted(created) == ["_shards", "creation_time", "pit_id"]
     assert httpx.post(os_.url + "/app-1/_pit", params={"keep_alive": "1m"}).status_code == 400
-    deleted = httpx.request("DELETE", os_.url + "/_search/point_in_time", json={"pit_id": [created["pit_id"]]})
+    deleted = httpx.request(
+        "DELETE", os_.url + "/_search/point_in_time", json={"pit_id": [created["pit_id"]]}
+    )
     assert deleted.json() == {"pits": [{"successful": True, "pit_id": created["pit_id"]}]}
 
 

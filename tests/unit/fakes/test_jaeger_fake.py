@@ -1,5 +1,6 @@
 """The fake Jaeger query service answers api_v3 and v1 like the real versions do."""
 
+# ruff: noqa: F811 - pytest fixtures are imported by name and then requested as arguments
 from __future__ import annotations
 
 import httpx
@@ -27,8 +28,20 @@ def test_v3_services_operations_and_trace(fake_jaeger):
 def test_v3_search_params_and_404_no_traces(fake_jaeger):
     url = fake_jaeger.url + "/api/v3/traces"
     found = httpx.get(url, params={"query.serviceName": "driver", **WINDOW}).json()
-    assert {s["traceId"] for rs in found["result"]["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]} == {HOTROD}
-    snake = httpx.get(url, params={"query.service_name": "driver", "query.start_time_min": WINDOW["query.startTimeMin"], "query.start_time_max": WINDOW["query.startTimeMax"]})
+    assert {
+        s["traceId"]
+        for rs in found["result"]["resourceSpans"]
+        for ss in rs["scopeSpans"]
+        for s in ss["spans"]
+    } == {HOTROD}
+    snake = httpx.get(
+        url,
+        params={
+            "query.service_name": "driver",
+            "query.start_time_min": WINDOW["query.startTimeMin"],
+            "query.start_time_max": WINDOW["query.startTimeMax"],
+        },
+    )
     assert snake.status_code == 200
     none = httpx.get(url, params={"query.serviceName": "nobody", **WINDOW})
     assert (none.status_code, none.text) == (404, '{"error":{"httpCode":404,"message":"No traces found"}}\n')
@@ -71,11 +84,21 @@ def test_v1_errors_are_go_http_error_bodies(fake_jaeger):
     url = fake_jaeger.url
     missing = httpx.get(url + "/api/traces/00000000000000000000000000000009")
     assert missing.status_code == 404
-    assert missing.text == '{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}\n'
+    assert (
+        missing.text
+        == '{"data":null,"total":0,"limit":0,"offset":0,"errors":[{"code":404,"msg":"trace not found"}]}\n'
+    )
     no_service = httpx.get(url + "/api/traces")
-    assert (no_service.status_code, no_service.json()["errors"][0]["msg"]) == (400, "parameter 'service' is required")
-    bad = httpx.get(url + "/api/traces", params={"service": "route", "minDuration": "2s", "maxDuration": "1s"})
-    assert bad.json()["errors"] == [{"code": 400, "msg": "'maxDuration' should be greater than 'minDuration'"}]
+    assert (no_service.status_code, no_service.json()["errors"][0]["msg"]) == (
+        400,
+        "parameter 'service' is required",
+    )
+    bad = httpx.get(
+        url + "/api/traces", params={"service": "route", "minDuration": "2s", "maxDuration": "1s"}
+    )
+    assert bad.json()["errors"] == [
+        {"code": 400, "msg": "'maxDuration' should be greater than 'minDuration'"}
+    ]
 
 
 @pytest.mark.parametrize(
