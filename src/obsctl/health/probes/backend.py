@@ -92,11 +92,16 @@ def _ready(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, pen
 
 
 def _json(client: Any, resp: Any, check: str) -> Any:
+    from obsctl.core.errors import AuthError
+
     try:
         client.raise_for_status(resp)
         return client.decode_json(resp)
+    except AuthError as exc:
+        # Refused credentials fail every later check the same way: report once and stop.
+        raise _Stop(check, exc.message) from None
     except ObsctlError as exc:
-        raise _Soft(exc.message) from None
+        raise _Soft(check, exc.message) from None
 
 
 class _Soft(Exception):
@@ -110,9 +115,8 @@ def _soft(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
         try:
             return fn(spec, cfg, client, timeout, penv)
         except _Soft as exc:
-            return error_result(
-                spec, fn.__name__.strip("_").replace("_", " "), str(exc), target=client.base_url
-            )
+            check, message = exc.args
+            return error_result(spec, str(check), str(message), target=client.base_url)
 
     wrapped.__name__ = fn.__name__
     return wrapped
