@@ -83,21 +83,29 @@ def error_result(
 
 
 def read_secret(secret: Any, env: Mapping[str, str], where: str) -> str | None:
-    """Resolve a config Secret now (files are read on every run, so rotation is picked up)."""
-    if secret.value is not None:
-        return str(secret.value)
-    if secret.env is not None:
-        value = env.get(secret.env)
-        if value is None:
-            raise ProbeFailure(f"{where}: environment variable {secret.env} is not set")
-        return value
-    if secret.file is not None:
-        try:
-            with open(os.path.expanduser(secret.file), encoding="utf-8") as fh:
-                return fh.read().strip()
-        except OSError as exc:
-            raise ProbeFailure(f"{where}: cannot read {secret.file}: {exc.strerror}") from None
-    return None
+    """Resolve a config Secret now (files are read on every run, so rotation is picked up).
+
+    The shared layer's resolver does the work; its config error becomes this probe's failure.
+    """
+    if secret.value is None and secret.env is None and secret.file is None:
+        return None
+    from obsctl.core.errors import ConfigError
+    from obsctl.core.http import read_secret as resolve
+
+    try:
+        return resolve(secret, env, where)
+    except ConfigError as exc:
+        raise ProbeFailure(exc.message) from None
+
+
+def latency_assertion(max_latency: Any, total_ms: float) -> Assertion:
+    """The `max_latency` verdict every network probe reports the same way."""
+    return Assertion(
+        "latency",
+        max_latency.evaluate(total_ms),
+        expected=f"below {max_latency.describe()}",
+        observed=f"{total_ms:.0f}ms",
+    )
 
 
 _SECRET_FIELD = re.compile(

@@ -33,6 +33,7 @@ from obsctl.health.probes import (
     ProbeFailure,
     error_result,
     excerpt,
+    latency_assertion,
     make_result,
     read_secret,
     redact_text,
@@ -386,14 +387,7 @@ def _assess(
                 ok, seen = cond.check(doc)
                 out.append(Assertion("json", PASS if ok else FAIL, expected=cond.text, observed=seen))
     if cfg.max_latency is not None:
-        out.append(
-            Assertion(
-                "latency",
-                cfg.max_latency.evaluate(total_ms),
-                expected=f"below {cfg.max_latency.describe()}",
-                observed=f"{total_ms:.0f}ms",
-            )
-        )
+        out.append(latency_assertion(cfg.max_latency, total_ms))
     if cfg.cert_days is not None:
         days = observed.get("cert_days_left")
         if days is None:

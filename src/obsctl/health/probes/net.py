@@ -11,7 +11,15 @@ import time
 
 from obsctl.health.config import DnsConfig, PostgresConfig, RedisConfig, TcpConfig
 from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
-from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result, read_secret, redact_text
+from obsctl.health.probes import (
+    ProbeEnv,
+    error_result,
+    excerpt,
+    latency_assertion,
+    make_result,
+    read_secret,
+    redact_text,
+)
 
 MAX_READ = 64 * 1024
 
@@ -93,14 +101,7 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
             )
         )
     if cfg.max_latency is not None:
-        assertions.append(
-            Assertion(
-                "latency",
-                cfg.max_latency.evaluate(total),
-                expected=f"below {cfg.max_latency.describe()}",
-                observed=f"{total:.0f}ms",
-            )
-        )
+        assertions.append(latency_assertion(cfg.max_latency, total))
     return [
         make_result(
             spec,
@@ -165,14 +166,7 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
             )
         )
     if cfg.max_latency is not None:
-        assertions.append(
-            Assertion(
-                "latency",
-                cfg.max_latency.evaluate(total),
-                expected=f"below {cfg.max_latency.describe()}",
-                observed=f"{total:.0f}ms",
-            )
-        )
+        assertions.append(latency_assertion(cfg.max_latency, total))
     return [
         make_result(
             spec,
