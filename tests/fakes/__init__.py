@@ -37,19 +37,24 @@ __all__ = [
 ]
 
 
-@pytest.fixture
-def make_fake_es() -> Iterator[Callable[..., FakeElasticsearch]]:
-    """Factory: make_fake_es(flavor="opensearch", documents={...}, auth=("u", "p")) -> started fake."""
-    started: list[FakeElasticsearch] = []
+def _started(cls: Any, default: str) -> Iterator[Callable[..., Any]]:
+    """A factory fixture body: start fakes of `cls` on demand, stop them after the test."""
+    started: list[Any] = []
 
-    def make(flavor: str = "es8", **kwargs: Any) -> FakeElasticsearch:
-        fake = FakeElasticsearch(flavor, **kwargs).start()
-        started.append(fake)  # type: ignore[arg-type]
-        return fake  # type: ignore[return-value]
+    def make(variant: str = default, **kwargs: Any) -> Any:
+        fake = cls(variant, **kwargs).start()
+        started.append(fake)
+        return fake
 
     yield make
     for fake in started:
         fake.stop()
+
+
+@pytest.fixture
+def make_fake_es() -> Iterator[Callable[..., FakeElasticsearch]]:
+    """Factory: make_fake_es(flavor="opensearch", documents={...}, auth=("u", "p")) -> started fake."""
+    yield from _started(FakeElasticsearch, "es8")
 
 
 @pytest.fixture
@@ -61,16 +66,7 @@ def fake_es(make_fake_es: Callable[..., FakeElasticsearch]) -> FakeElasticsearch
 @pytest.fixture
 def make_fake_jaeger() -> Iterator[Callable[..., FakeJaeger]]:
     """Factory: make_fake_jaeger(version="main", traces=[...]) -> started fake."""
-    started: list[FakeJaeger] = []
-
-    def make(version: str = "v2.20", **kwargs: Any) -> FakeJaeger:
-        fake = FakeJaeger(version, **kwargs).start()
-        started.append(fake)  # type: ignore[arg-type]
-        return fake  # type: ignore[return-value]
-
-    yield make
-    for fake in started:
-        fake.stop()
+    yield from _started(FakeJaeger, "v2.20")
 
 
 @pytest.fixture
