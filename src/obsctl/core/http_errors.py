@@ -48,10 +48,11 @@ def describe_error(
         return ErrorInfo(reason, timeout=True)
     if "CERTIFICATE_VERIFY_FAILED" in text:
         match = re.search(r"certificate verify failed: ([^(]+)", text)
-        detail = f" ({match.group(1).strip()})" if match else ""
+        detail = match.group(1).strip() if match else ""
+        unknown_ca = "issuer" in detail or "self-signed" in detail or "self signed" in detail
         return ErrorInfo(
-            f"TLS certificate verification failed{detail}",
-            hint="set ca_file to the CA that signed the server certificate (or insecure to skip checks)",
+            "TLS certificate verification failed" + (f": {detail}" if detail else ""),
+            hint="set ca_file to the CA that signed the server certificate" if unknown_ca else None,
         )
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "UNKNOWN_PROTOCOL" in text:
         return ErrorInfo(
@@ -70,7 +71,7 @@ def describe_error(
         )
     if "Server disconnected without sending a response" in text:
         return ErrorInfo(
-            "the server closed the connection without answering",
+            "server closed the connection before sending a response",
             hint="if this port speaks TLS, use https:// instead of http://",
         )
     if _is_refused(text):

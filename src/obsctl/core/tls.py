@@ -74,7 +74,7 @@ def peer_tls(sslobj: Any) -> tuple[str | None, float | None]:
     if sslobj is None:
         return None, None
     version = sslobj.version()
-    der = sslobj.getpeercert(binary_form=True)
+    der = sslobj.getpeercert(True)  # positional: the low-level _SSLSocket takes no keywords
     return version, (cert_not_after(der) if der else None)
 
 
