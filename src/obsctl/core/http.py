@@ -262,7 +262,7 @@ class ApiClient:
         Redirects are followed only within the backend's origin (a note in `--debug`); any other
         redirect is a BackendError naming the Location, so a wrong URL is fixed, not papered over.
         """
-        url = self._url(path)
+        url, params = _merge_query(self._url(path), params)
         extensions: dict[str, Any] = dict(_server_name_extension(self.settings))
         if idempotent is not None:
             extensions["obsctl_idempotent"] = idempotent
@@ -400,6 +400,14 @@ class ApiClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _merge_query(url: str, params: Any) -> tuple[str, Any]:
+    """httpx replaces a URL's query with `params`: keep the base URL's parameters (`?api_key=`) first."""
+    if params is None or "?" not in url:
+        return url, params
+    base, _, query = url.partition("?")
+    return base, [*httpx.QueryParams(query).multi_items(), *httpx.QueryParams(params).multi_items()]
 
 
 def error_detail(response: httpx.Response) -> str:

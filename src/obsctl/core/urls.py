@@ -78,8 +78,10 @@ def validate_url(
 
 def _split_problem(exc: ValueError) -> str:
     text = str(exc)
-    if "IPv6" in text:
+    if "Invalid IPv6 URL" in text:
         return "unbalanced '[' or ']' around an IPv6 address"
+    if "does not appear to be an IPv4 or IPv6 address" in text:
+        return f"invalid IPv6 address ({text})"
     return text
 
 

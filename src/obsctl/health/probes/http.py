@@ -140,8 +140,10 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
         follow_redirects=cfg.follow_redirects,
         max_redirects=cfg.max_redirects,
         resolve_first=True,
+        debug=penv.debug,
+        stderr=penv.stderr,
         user_agent=USER_AGENT,
-        secret_headers=[n for n, _ in cfg.headers if is_secret_name(n)],
+        secret_headers=[n for n, sec in cfg.headers if sec.secret or is_secret_name(n)],
     )
     started = time.perf_counter()
     try:
