@@ -376,7 +376,7 @@ class ApiClient:
 
     def _unreachable(self, exc: Exception) -> UnreachableError:
         ctx = f" (context {self.context})" if self.context else ""
-        info = describe_error(exc, proxy=self.proxy, timeout=self.settings.timeout)
+        info = describe_error(exc, proxy=self.proxy, timeout=self.settings.timeout, url=self.settings.url)
         hint = info.hint or f"is {self.backend} running? the URL comes from {self._url_source()}"
         if "ca_file" in hint:
             hint = f"set {self.where}.tls.ca_file to the CA that signed the server certificate"

@@ -165,7 +165,9 @@ class TargetClient:
             finally:
                 response.close()
         except httpx.HTTPError as exc:
-            raise RequestFailed(describe_error(exc, proxy=proxy, timeout=self.timeout), fetched) from None
+            raise RequestFailed(
+                describe_error(exc, proxy=proxy, timeout=self.timeout, url=url), fetched
+            ) from None
         except RequestFailed as exc:
             exc.hops = fetched
             raise
