@@ -8,7 +8,7 @@ normalised (durations become float seconds), and every error names the key path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ class BackendSpec:
     """One backend: its context key, what it is, and the keys its block may carry beyond the shared ones."""
 
     name: str
+    label: str  # how messages and help name it: "Prometheus"
     title: str
     example_url: str
     options: tuple[OptionSpec, ...] = ()
@@ -59,18 +60,21 @@ LOG_FIELD_ROLES = ("timestamp", "message", "level", "service", "trace_id", "span
 BACKEND_TABLE: tuple[BackendSpec, ...] = (
     BackendSpec(
         "prometheus",
+        "Prometheus",
         "Prometheus HTTP API v1 (Prometheus, Thanos, Mimir, VictoriaMetrics)",
         "http://127.0.0.1:9090",
         (OptionSpec("path_prefix", help="API mount point, e.g. /prometheus for Mimir"),),
     ),
     BackendSpec(
         "alertmanager",
+        "Alertmanager",
         "Alertmanager API v2",
         "http://127.0.0.1:9093",
         (OptionSpec("path_prefix", help="API mount point behind a proxy"),),
     ),
     BackendSpec(
         "elasticsearch",
+        "Elasticsearch",
         "Elasticsearch or OpenSearch (logs)",
         "http://127.0.0.1:9200",
         (
@@ -83,6 +87,7 @@ BACKEND_TABLE: tuple[BackendSpec, ...] = (
     ),
     BackendSpec(
         "jaeger",
+        "Jaeger",
         "Jaeger query (api_v3, falling back to the v1 HTTP API)",
         "http://127.0.0.1:16686",
         (OptionSpec("api", help="force the query API: v3 or v1", choices=("v3", "v1")),),
@@ -129,12 +134,10 @@ def allowed_keys(spec: BackendSpec) -> tuple[str, ...]:
     return tuple(sorted({*SHARED_KEYS, *(o.key for o in spec.options)}))
 
 
-def parse_options(
-    spec: BackendSpec, block: Mapping[str, Any], where: str, seconds: Callable[[Any, str], float]
-) -> dict[str, Any]:
+def parse_options(spec: BackendSpec, block: Mapping[str, Any], where: str) -> dict[str, Any]:
     """Check and normalise the backend-specific keys present in `block` (only those present).
 
-    `seconds` is settings' duration checker, so every duration in a contexts file shares one rule.
+    Durations go through core/timeparse's one duration rule (zero allowed).
     Legacy `timestamp_field`/`trace_id_field` are kept as given and also filled into `fields`.
     """
     out: dict[str, Any] = {}
@@ -144,7 +147,7 @@ def parse_options(
         value = block[opt.key]
         path = f"{where}.{opt.key}"
         if opt.kind == "duration":
-            out[opt.key] = _non_negative_seconds(value, path, seconds)
+            out[opt.key] = _seconds(value, path)
         elif opt.kind == "roles":
             out[opt.key] = _roles(value, path, opt.roles)
         else:
@@ -180,10 +183,13 @@ def _roles(value: Any, where: str, roles: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _non_negative_seconds(value: Any, where: str, seconds: Callable[[Any, str], float]) -> float:
-    if value == 0 or value == "0" or value == "0s":
-        return 0.0
-    return seconds(value, where)
+def _seconds(value: Any, where: str) -> float:
+    from obsctl.core.timeparse import duration_seconds
+
+    try:
+        return duration_seconds(value, where, allow_zero=True)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _kind(value: Any) -> str:

@@ -19,6 +19,8 @@ from typing import IO, Annotated, Any, NamedTuple
 
 import typer
 
+from obsctl.core.timeparse import to_rfc3339
+
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 RICH_ROW_LIMIT = 500
 
@@ -77,7 +79,7 @@ def format_value(value: Any) -> str:
             return "+Inf" if value > 0 else "-Inf"
         return repr(value) if value != int(value) or abs(value) >= 1e15 else str(int(value))
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return to_rfc3339(value)
     if isinstance(value, Mapping):
         return ",".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -87,7 +89,7 @@ def format_value(value: Any) -> str:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return to_rfc3339(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if hasattr(value, "to_json"):

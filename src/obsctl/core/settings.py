@@ -341,7 +341,7 @@ def _parse_backend(
             else _seconds(block["connect_timeout"], f"{where}.connect_timeout")
         ),
         retries=_int(block.get("retries", DEFAULT_RETRIES), f"{where}.retries"),
-        options=parse_options(spec, block, where, _seconds),
+        options=parse_options(spec, block, where),
         source=source,
     )
 
@@ -363,21 +363,12 @@ def _opt_url(value: Any, where: str) -> str | None:
 
 
 def _seconds(value: Any, where: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a duration such as 10s, got {value!r}")
-    if isinstance(value, (int, float)):
-        if value <= 0:
-            raise ConfigError(f"{where}: must be positive, got {value!r}")
-        return float(value)
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.timeparse import duration_seconds
 
     try:
-        seconds = parse_duration(str(value)).total_seconds()
+        return duration_seconds(value, where)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    if seconds <= 0:
-        raise ConfigError(f"{where}: must be positive, got {value!r}")
-    return seconds
+        raise ConfigError(str(exc)) from None
 
 
 def _int(value: Any, where: str) -> int:
