@@ -119,9 +119,9 @@ def der_not_after(der: bytes) -> float | None:
         if tag != 0x30:
             return None
         tag, start, end = _tlv(der, pos)
-        if tag == 0xA0:  # explicit version
+        if tag == 0xA0:  # explicit version; then the serial number
             tag, start, end = _tlv(der, end)
-        for _field in ("serial", "signature", "issuer"):
+        for _field in ("signature", "issuer"):
             tag, start, end = _tlv(der, end)
         tag, start, end = _tlv(der, end)  # validity
         if tag != 0x30:
