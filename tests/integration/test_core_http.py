@@ -9,8 +9,9 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -94,23 +95,31 @@ class _Hello(BaseHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], cert: Any = None) -> Iterator[int]:
+    """A threaded server on a free loopback port (TLS with a trustme cert), stopped on exit."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if cert is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(ctx)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory) -> Iterator[tuple[str, str]]:
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
-    d = tmp_path_factory.mktemp("tls")
-    ca_file = d / "ca.pem"
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(ctx)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"https://127.0.0.1:{httpd.server_address[1]}", str(ca_file)
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Hello, ca.issue_cert("localhost", "127.0.0.1")) as port:
+        yield f"https://127.0.0.1:{port}", str(ca_file)
 
 
 def test_tls_verification_is_on_by_default(tls_server):
@@ -199,28 +208,16 @@ class _Origin(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def origin() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Origin) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")
 def self_signed() -> Iterator[str]:
     """A TLS server whose CA no client is given."""
     trustme = pytest.importorskip("trustme")
-    cert = trustme.CA().issue_cert("localhost", "127.0.0.1")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(ctx)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Origin, trustme.CA().issue_cert("localhost", "127.0.0.1")) as port:
+        yield f"127.0.0.1:{port}"
 
 
 def _export_args(tmp_path) -> list[str]:
