@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -371,3 +372,43 @@ def test_binary_exposition_body_shows_a_printable_excerpt(run_cli, origin):
     )
     assert "\\x1f\\x8b\\x08\\x00" in first
     assert first.isprintable()
+
+
+class _EchoHost(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"host": self.headers.get("Host")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("with_cryptography", [True, False])
+def test_http_probe_connects_by_address_with_the_name_in_sni_and_host(
+    run_cli, tmp_path, monkeypatch, with_cryptography
+):
+    """The certificate names only `localhost`: verification passes only if SNI/verification use the
+    name while the probe connects to the resolved address; the expiry is read either way."""
+    trustme = pytest.importorskip("trustme")
+    if not with_cryptography:
+        monkeypatch.setitem(sys.modules, "cryptography", None)  # import fails: the DER walk reads notAfter
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serving(_EchoHost, ca.issue_cert("localhost")) as port:
+        url = f"https://localhost:{port}/"
+        result = run_cli(
+            _probe(
+                tmp_path,
+                {"url": url, "ca_file": str(ca_file), "expect_json": f'$.host == "localhost:{port}"'},
+            )
+        )
+    (r,) = json.loads(result.stdout)["results"]
+    assert r["status"] == "pass", r
+    assert r["observed"]["ip"] in ("127.0.0.1", "::1")
+    assert {"dns_ms", "connect_ms", "tls_ms"} <= set(r["phases"])
+    assert r["observed"]["cert_days_left"] > 300
