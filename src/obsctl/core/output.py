@@ -13,7 +13,8 @@ import math
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
@@ -55,6 +56,24 @@ class Column(NamedTuple):
     key: str
     header: str
     wide_only: bool = False
+
+
+@dataclass(frozen=True)
+class View:
+    """What a command shows, once, for every format (the one view model).
+
+    `rows` hold plain values (machine formats print them as they are); `human` maps a column key
+    to how a person sees it in `table`/`wide` (ages, colours). `-o wide` is `table` plus the
+    `wide_only` columns, everywhere. `document` is the JSON/YAML answer (default: the rows);
+    `records` are what `-o jsonl` writes one per line (default: the document's items, else rows).
+    """
+
+    columns: Sequence[Column]
+    rows: Sequence[Mapping[str, Any]]
+    document: Any = None
+    human: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    records: Sequence[Any] | None = None
+    title: str | None = None
 
 
 def check_format(fmt: str | None, allowed: Sequence[str] = OUTPUT_FORMATS) -> str | None:
@@ -230,6 +249,27 @@ class Output:
             self.stdout.flush()
         else:
             self.write(dumps_json(obj))
+
+    def is_human(self, fmt: str | None) -> bool:
+        """Whether `fmt` is for people: table or wide, or no -o on a terminal."""
+        return fmt in ("table", "wide") or (fmt is None and self.is_tty)
+
+    def render(self, view: View, fmt: str | None) -> None:
+        """Render a View in any format (None: table on a TTY, headerless TSV piped)."""
+        if fmt in ("json", "yaml"):
+            doc = view.document
+            self.render_document(doc if doc is not None else [_plain(r, view.columns) for r in view.rows], fmt)
+            return
+        if fmt == "jsonl":
+            items: Any = view.records if view.records is not None else view.document
+            if items is None:
+                items = [_plain(r, view.columns) for r in view.rows]
+            self.write_lines(dumps_json(i, indent=False) for i in (items if isinstance(items, (list, tuple)) else [items]))
+            return
+        rows = view.rows
+        if view.human and self.is_human(fmt):
+            rows = [{**r, **{k: f(r.get(k)) for k, f in view.human.items() if k in r}} for r in rows]
+        self.render_rows(view.columns, rows, fmt, title=view.title)
 
     def render_rows(
         self,

@@ -122,3 +122,38 @@ def test_messages_go_to_stderr():
 )
 def test_format_value(value, text):
     assert format_value(value) == text
+
+
+def test_view_renders_every_format_with_one_wide_and_human_policy():
+    from obsctl.core.output import View
+
+    view = View(
+        [Column("name", "name"), Column("age", "age"), Column("id", "id", wide_only=True)],
+        [{"name": "a", "age": 90, "id": "x1"}],
+        human={"age": lambda s: f"{s}s ago"},
+    )
+    expected = {
+        ("tsv", False): "name\tage\na\t90\n",
+        (None, False): "a\t90\n",
+        ("csv", False): "name,age\na,90\n",
+        ("wide", False): "NAME  AGE      ID\na     90s ago  x1\n",
+        ("table", False): "NAME  AGE\na     90s ago\n",
+        ("jsonl", False): '{"name":"a","age":90,"id":"x1"}\n',
+    }
+    for (fmt, tty), text in expected.items():
+        o, out, _ = make(tty=tty)
+        o.render(view, fmt)
+        assert out.getvalue() == text, fmt
+    o, out, _ = make()
+    o.render(View(view.columns, view.rows, document={"items": 1}, records=[{"r": 1}, {"r": 2}]), "jsonl")
+    assert out.getvalue() == '{"r":1}\n{"r":2}\n'
+    o, out, _ = make()
+    o.render(View(view.columns, view.rows, document={"items": 1}), "json")
+    assert json.loads(out.getvalue()) == {"items": 1}
+
+
+def test_is_human_is_one_rule():
+    assert make(tty=True)[0].is_human(None)
+    assert not make(tty=False)[0].is_human(None)
+    assert make(tty=False)[0].is_human("wide")
+    assert not make(tty=True)[0].is_human("tsv")
