@@ -93,6 +93,9 @@ def test_large_tables_bypass_rich_and_still_align():
 def test_colour_rules():
     assert make(tty=True, env={})[0].color is True
     assert make(tty=True, env={"NO_COLOR": "1"})[0].color is False
+    # no-color.org: an empty NO_COLOR does not disable colour (issue 9 item 14).
+    assert make(tty=True, env={"NO_COLOR": ""})[0].color is True
+    assert make(tty=True, env={"TERM": "dumb"})[0].color is False
     assert make(tty=False, env={})[0].color is False
     assert make(tty=True, color=False, env={})[0].color is False
     o = make(tty=True, env={})[0]
