@@ -88,6 +88,15 @@ def check_format(fmt: str | None, allowed: Sequence[str] = OUTPUT_FORMATS) -> st
     return value
 
 
+def plural(count: float, word: str, many: str | None = None) -> str:
+    """`1 day`, `2 days`, `1.5 days`, `1,024 samples`: the one way counts meet nouns in messages.
+
+    `many` is the plural form when it is not `word + "s"` (`plural(n, "series", "series")`).
+    """
+    text = f"{int(count):,}" if float(count).is_integer() else f"{count:g}"
+    return f"{text} {word if abs(count) == 1 else (many or word + 's')}"
+
+
 def format_value(value: Any) -> str:
     """Cell text for TSV/CSV/tables: stable, no Python reprs."""
     if value is None:

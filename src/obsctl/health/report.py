@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from obsctl.core.output import Column, Output, View
+from obsctl.core.output import Column, Output, View, plural
 from obsctl.health.model import FAIL, PASS, SKIP, WARN, CheckResult, RunReport
 
 FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "junit", "prometheus")
@@ -68,7 +68,7 @@ def summary_line(report: RunReport) -> str:
     parts.append(f"{counts[FAIL]} failed")
     if counts[SKIP]:
         parts.append(f"{counts[SKIP]} skipped")
-    return f"{', '.join(parts)} ({len(report.results)} checks in {report.duration_ms / 1000:.2f}s)"
+    return f"{', '.join(parts)} ({plural(len(report.results), 'check')} in {report.duration_ms / 1000:.2f}s)"
 
 
 def failure_details(results: Iterable[CheckResult], out: Output) -> list[str]:

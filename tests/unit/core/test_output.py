@@ -160,3 +160,23 @@ def test_is_human_is_one_rule():
     assert not make(tty=False)[0].is_human(None)
     assert make(tty=False)[0].is_human("wide")
     assert not make(tty=True)[0].is_human("tsv")
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "many", "text"),
+    [
+        (1, "day", None, "1 day"),
+        (2, "day", None, "2 days"),
+        (0, "check", None, "0 checks"),
+        (1.0, "day", None, "1 day"),
+        (1.5, "day", None, "1.5 days"),
+        (12345, "sample", None, "12,345 samples"),
+        (1, "series", "series", "1 series"),
+        (3, "series", "series", "3 series"),
+        (-1, "day", None, "-1 day"),
+    ],
+)
+def test_one_plural(count, word, many, text):
+    from obsctl.core.output import plural
+
+    assert plural(count, word, many) == text
