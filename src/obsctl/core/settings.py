@@ -297,7 +297,7 @@ def _env_overrides(env: Mapping[str, str], backend: str) -> dict[str, Any]:
         out["headers"] = {"X-Scope-OrgID": env[p + "TENANT"]}
     for opt in backend_spec(backend).options:
         # Plain options come from OBSCTL_<BACKEND>_<KEY> too (e.g. OBSCTL_ELASTICSEARCH_INDEX).
-        if opt.kind != "roles" and env.get(p + opt.key.upper()):
+        if opt.kind not in ("roles", "section") and env.get(p + opt.key.upper()):
             out[opt.key] = env[p + opt.key.upper()]
     return out
 
