@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
+from obsctl.core.params import output_option
 from obsctl.core.timeparse import to_rfc3339
 
 if TYPE_CHECKING:
@@ -28,15 +29,7 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 RICH_ROW_LIMIT = 500
 
-OutputOpt = Annotated[
-    str | None,
-    typer.Option(
-        "-o",
-        "--output",
-        help="Output format: table, wide, json, jsonl, yaml, csv, tsv. Default: table on a terminal, TSV when piped.",
-        metavar="FORMAT",
-    ),
-]
+OutputOpt = Annotated[str | None, output_option(OUTPUT_FORMATS)]
 
 _ANSI = {
     "bold": "1",
