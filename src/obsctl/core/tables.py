@@ -106,6 +106,7 @@ def rich_table(
     title: str | None = None,
 ) -> None:
     """A Rich table fitted to `width`: narrowed columns wrap at spaces and cut long tokens with `…`."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -121,13 +122,13 @@ def rich_table(
     )
     cells = [[_rich_cell(r.get(c.key), Text) for c in cols] for r in rows]
     headers = [c.header.upper() for c in cols]
-    natural = [len(h) for h in headers]
+    natural = [cell_len(h) for h in headers]
     words = [0] * len(headers)  # the longest word per column: how far wrapping at spaces can go
     for row in cells:
         for i, cell in enumerate(row):
             text = cell.plain
-            natural[i] = max(natural[i], max(len(line) for line in text.split("\n")))
-            words[i] = max(words[i], max((len(w) for w in text.split()), default=0))
+            natural[i] = max(natural[i], max(cell_len(line) for line in text.split("\n")))
+            words[i] = max(words[i], max((cell_len(w) for w in text.split()), default=0))
     widths = fit_widths(natural, [len(h) for h in headers], width, wrap=words)
     table = Table(box=None, header_style="bold" if color else "", title=title, pad_edge=False)
     for header, w in zip(headers, widths):

@@ -69,3 +69,12 @@ def test_fit_widths_narrows_the_widest_first():
     assert fit_widths([10, 40, 20], [4, 6, 5], 200) == [10, 40, 20]
     # Everything at its floor: give up rather than go below headers.
     assert fit_widths([10, 10], [10, 10], 5) == [10, 10]
+
+
+def test_wide_characters_are_measured_in_cells():
+    rows = [{"name": "服务-api", "target": URL, "addr": IP, "detail": "正常 ok"}]
+    from rich.cells import cell_len
+
+    lines = render(60, rows)
+    assert all(cell_len(line) <= 60 for line in lines), lines
+    assert IP in _tokens(lines)
