@@ -48,3 +48,11 @@ def test_alerts_check_tsv_has_the_header_too(run_cli):
     lines = tsv.stdout.splitlines()
     assert lines[0] == "location\tseverity\tcode\tmessage\tpath"
     assert len(lines) > 1 and all(len(line.split("\t")) == 5 for line in lines)
+
+
+def test_empty_no_color_keeps_colour_end_to_end(run_cli):
+    """no-color.org: only a non-empty NO_COLOR disables colour (issue 9 item 14)."""
+    coloured = run_cli(["alerts", "check", SHADOWED], tty=True, env={"NO_COLOR": "", "TERM": "xterm"})
+    plain = run_cli(["alerts", "check", SHADOWED], tty=True, env={"NO_COLOR": "1", "TERM": "xterm"})
+    assert "\x1b[33mwarning\x1b[0m" in coloured.stdout
+    assert "\x1b[" not in plain.stdout and "warning" in plain.stdout
