@@ -19,6 +19,7 @@ from typing import Any
 
 from obsctl import __version__
 from obsctl.core.errors import ConfigError
+from obsctl.core.output import plural
 from obsctl.core.target import Hops, RequestFailed, TargetTLS, build_target_client
 from obsctl.core.tls import peer_tls, tls_context
 from obsctl.core.urls import is_secret_name, redact_url
@@ -265,7 +266,7 @@ def _assess(
                     "cert_days",
                     cfg.cert_days.evaluate(float(days)),
                     expected=f"more than {cfg.cert_days.describe()}",
-                    observed=f"{days:g} days",
+                    observed=plural(days, "day"),
                 )
             )
     return out
