@@ -167,7 +167,8 @@ class ApiClient:
 
     @property
     def base_url(self) -> str:
-        return self.settings.url
+        """The backend's URL for messages and report targets, secrets in its query redacted."""
+        return redact_url(self.settings.url)
 
     def display_url(self, path: str = "") -> str:
         """The redacted URL of `path` on this backend, for messages and report targets."""
