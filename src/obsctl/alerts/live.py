@@ -2,7 +2,7 @@
 
 Pure functions over an `AlertmanagerClient` (or anything with its methods): they validate input
 (UsageError, exit 2, before any request is sent), talk to the API and return data. They never print
-or exit; `live_commands.py` parses flags and `live_render.py` draws the results.
+or exit; `commands/` parses flags and `live_render.py` draws the results.
 """
 
 from __future__ import annotations

@@ -13,11 +13,36 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from obsctl.core.errors import BackendError, UsageError
 
-__all__ = ["AlertRule", "load_rule_files", "parse_rule_text", "rules_from_api"]
+__all__ = [
+    "AlertRule",
+    "PrometheusRulesApi",
+    "external_labels",
+    "load_rule_files",
+    "parse_rule_text",
+    "rules_from_api",
+    "rules_from_prometheus",
+]
+
+
+class _ApiResult(Protocol):
+    @property
+    def data(self) -> Any: ...
+
+
+class PrometheusRulesApi(Protocol):
+    """What coverage needs from a Prometheus client (`obsctl.metrics.client.PromClient` fits).
+
+    A Protocol so that alerts/ does not depend on metrics/: the command wires the real client.
+    """
+
+    def rules(self, kind: str | None = None) -> _ApiResult: ...
+
+    def call(self, path: str) -> _ApiResult: ...
+
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _RULE_KEYS = {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
@@ -216,14 +241,26 @@ def rules_from_api(body: Any) -> list[AlertRule]:
     return out
 
 
+def rules_from_prometheus(api: PrometheusRulesApi) -> tuple[list[AlertRule], dict[str, str]]:
+    """The alerting rules a running Prometheus evaluates, and its external labels.
+
+    `GET /api/v1/rules?type=alert` and `GET /api/v1/status/config`, through the Prometheus client
+    (its error handling, auth and --debug log apply).
+    """
+    rules = rules_from_api({"data": api.rules("alert").data})
+    status = api.call("/status/config").data
+    yaml_text = status.get("yaml", "") if isinstance(status, Mapping) else ""
+    return rules, external_labels(yaml_text if isinstance(yaml_text, str) else "")
+
+
 def external_labels(config_yaml: str) -> dict[str, str]:
     """`global.external_labels` of a Prometheus config (from `/api/v1/status/config`): Prometheus
     adds them to every alert it sends, so they take part in routing."""
-    import yaml
+    from obsctl.core.yamlio import YAMLError, load
 
     try:
-        doc = yaml.safe_load(config_yaml)
-    except yaml.YAMLError:
+        doc = load(config_yaml)
+    except YAMLError:
         return {}
     glob = doc.get("global") if isinstance(doc, Mapping) else None
     labels = glob.get("external_labels") if isinstance(glob, Mapping) else None

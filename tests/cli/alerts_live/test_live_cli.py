@@ -109,7 +109,7 @@ def test_alerts_list_jsonl_is_one_alert_per_line(run_cli, capture_am):
         (["alerts", "silence", "list", "--within", "2x"], "Invalid value for '--within'"),
         (["alerts", "fire", "severity=warning"], "obsctl: error: an alert needs an alertname label"),
         (["alerts", "fire", "X", "--duration", "-5m"], "obsctl: error: --duration: invalid duration '-5m'"),
-        (["alerts", "fire", "X", "--config", "am.yml"], "--config only applies to --drill"),
+        (["alerts", "fire", "X", "--am-config", "am.yml"], "--am-config only applies to --drill"),
         (["alerts", "fire", "X", "--drill", "--resolve"], "a drill resolves its alert itself"),
         (
             ["alerts", "fire", "X", "--drill", "--timeout", "0s"],
@@ -326,7 +326,7 @@ def test_coverage_fail_on_default_with_a_file_config(run_cli, no_requests, tmp_p
         "receivers: [{name: default}, {name: hosts}, {name: ghost}]\n"
     )
     result = run_cli(
-        ["alerts", "coverage", "--rules", str(rules), "--config", str(am), "--fail-on-default"],
+        ["alerts", "coverage", "--rules", str(rules), "--am-config", str(am), "--fail-on-default"],
         transport=no_requests,
     )
     assert result.exit_code == 1

@@ -139,7 +139,7 @@ def test_invalid_configs_rejected_like_amtool(
     if line is not None:
         assert f"{path}:{line}:" in checked.stdout, checked.stdout
 
-    tested = run_cli(["alerts", "test", "--config", str(path), "alertname=X"])
+    tested = run_cli(["alerts", "test", "--am-config", str(path), "alertname=X"])
     assert tested.exit_code == 2, tested.output
     assert needle in tested.stderr, tested.stderr
     assert str(path) in tested.stderr

@@ -1,4 +1,4 @@
-"""Live config: `obsctl alerts test` without --config reads the running Alertmanager's config,
+"""Live config: `obsctl alerts test` without --am-config reads the running Alertmanager's config,
 and answers like `amtool config routes test --alertmanager.url` on the same server."""
 
 from __future__ import annotations
