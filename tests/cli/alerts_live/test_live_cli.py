@@ -346,7 +346,7 @@ def test_alerts_help_does_not_import_heavy_libraries():
         "import sys; sys.argv=['obsctl','alerts','fire','--help']\n"
         "from obsctl.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy=[m for m in ('rich','yaml','re2','httpx','obsctl.alerts.live','obsctl.alerts.client') if m in sys.modules]\n"
+        "heavy=[m for m in ('rich','yaml','re2','httpx','obsctl.alerts.live','obsctl.alerts.drill','obsctl.alerts.client') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
     )
     src = str(Path(__file__).parents[3] / "src")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from obsctl.alerts.client import AlertmanagerClient
-from obsctl.alerts.live import DRILL_LABEL, DrillOptions, run_drill
+from obsctl.alerts.drill import DRILL_LABEL, DrillOptions, run_drill
 from obsctl.core.errors import BackendError
 from obsctl.core.http import build_client
 from obsctl.core.settings import BackendSettings

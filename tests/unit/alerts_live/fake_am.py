@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from obsctl.alerts.client import Alert, AlertGroup, PostableAlert, Silence, SilenceMatcher
 from obsctl.alerts.config import load_config_text
-from obsctl.alerts.live import expected_groups
+from obsctl.alerts.drill import expected_groups
 from obsctl.alerts.matchers import parse_matcher
 from obsctl.alerts.routing import receivers_for
 

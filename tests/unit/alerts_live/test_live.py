@@ -8,19 +8,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from obsctl.alerts import live
+from obsctl.alerts import drill as drill_mod
+from obsctl.alerts.drill import DRILL_LABEL, DrillOptions, run_drill
+from obsctl.alerts.firing import build_fire_spec, parse_alert_labels, parse_annotations
 from obsctl.alerts.live import (
-    DRILL_LABEL,
-    DrillOptions,
     ListOptions,
-    build_fire_spec,
     build_silence_spec,
     expire_silences,
     list_silences,
-    parse_alert_labels,
-    parse_annotations,
     parse_filter_args,
-    run_drill,
 )
 from obsctl.core.errors import BackendError, UsageError
 
@@ -310,7 +306,7 @@ def test_drill_says_loudly_when_the_silence_cannot_be_expired():
 
 def test_ctrl_c_during_cleanup_is_held_until_cleanup_is_done():
     hit = None
-    with live._deferred_interrupts() as held:
+    with drill_mod._deferred_interrupts() as held:
         os.kill(os.getpid(), signal.SIGINT)
         hit = list(held)
     assert hit == [True]

@@ -80,7 +80,7 @@ def fire_alert(
     if not drill:
         if am_config is not None:
             raise typer.BadParameter("--am-config only applies to --drill", param_hint="'--am-config'")
-        from obsctl.alerts.live import build_fire_spec, fire
+        from obsctl.alerts.firing import build_fire_spec, fire
         from obsctl.alerts.live_render import render_fired
 
         spec = build_fire_spec(
@@ -110,13 +110,9 @@ def _run_drill(
     url: str | None,
     fmt: str | None,
 ) -> None:
-    from obsctl.alerts.live import (
-        DrillOptions,
-        default_author,
-        parse_alert_labels,
-        parse_annotations,
-        run_drill,
-    )
+    from obsctl.alerts.drill import DrillOptions, run_drill
+    from obsctl.alerts.firing import parse_alert_labels, parse_annotations
+    from obsctl.alerts.live import default_author
     from obsctl.alerts.live_render import render_drill
     from obsctl.core.errors import CheckFailed
 
