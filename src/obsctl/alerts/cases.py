@@ -1,7 +1,7 @@
 """Route test files: many label sets with expectations, checked in one run.
 
 ```yaml
-config: alertmanager.yml            # optional, relative to this file; --config wins
+config: alertmanager.yml            # optional, relative to this file; --am-config wins
 cases:
   - name: critical pages on-call
     labels: {severity: critical, service: api}
@@ -116,52 +116,6 @@ class CaseResult:
             out["inhibited"] = self.inhibited
             out["inhibited_by"] = self.inhibited_by
         return out
-
-
-def _parse_yaml_text(text: str) -> Any:
-    """YAML -> Python with every non-null scalar kept as its text (yaml.v2's view of label values).
-
-    libyaml composes the nodes; tag resolution is skipped (all scalars are strings, only `~`,
-    `null` and empty are null), and the cyclic GC is paused while the many small objects are made:
-    together that is ~5x faster than yaml.safe_load on a 10,000-case file.
-    """
-    import gc
-
-    import yaml
-    from yaml import MappingNode, ScalarNode, SequenceNode
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    null_tag, str_tag = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
-    nulls = ("", "~", "null", "Null", "NULL")
-
-    class _TextLoader(base):  # type: ignore[misc, valid-type]
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-            if kind is ScalarNode:
-                return null_tag if implicit[0] and value in nulls else str_tag
-            return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
-
-    def conv(node: Any) -> Any:
-        if isinstance(node, ScalarNode):
-            return None if node.tag == null_tag else node.value
-        if isinstance(node, SequenceNode):
-            return [conv(x) for x in node.value]
-        if isinstance(node, MappingNode):
-            out = {}
-            for k, v in node.value:
-                if k.tag == "tag:yaml.org,2002:merge":
-                    raise CaseFileError("YAML merge keys (<<) are not supported in case files")
-                out[conv(k)] = conv(v)
-            return out
-        return None
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        root = yaml.compose(text, Loader=_TextLoader)
-        return None if root is None else conv(root)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _json_text(value: Any) -> Any:
@@ -285,7 +239,7 @@ def _parse_case(raw: Any, i: int, source: str) -> Case:
 
 def load_cases_text(text: str, source: str) -> CaseFile:
     """Parse a case file's text; CaseFileError (exit 2) names the case and the field."""
-    import yaml
+    from obsctl.core.yamlio import YAMLError, load_text_scalars
 
     doc: Any = None
     stripped = text.lstrip()
@@ -298,11 +252,10 @@ def load_cases_text(text: str, source: str) -> CaseFile:
             doc = None
     try:
         if doc is None:
-            doc = _parse_yaml_text(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise CaseFileError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+            doc = load_text_scalars(text)
+    except YAMLError as exc:
+        where = f"{source}:{exc.line}" if exc.line is not None else source
+        raise CaseFileError(f"{where}: invalid YAML: {exc.problem}") from None
     if isinstance(doc, list):
         doc = {"cases": doc}
     if not isinstance(doc, dict):
@@ -324,11 +277,10 @@ def load_cases_text(text: str, source: str) -> CaseFile:
 
 def load_cases_file(path: str | Path) -> CaseFile:
     """Read a case file; `config:` is resolved relative to the file's folder."""
+    from obsctl.alerts.files import read_text
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(p, "case file", CaseFileError)
     cf = load_cases_text(text, str(path))
     if cf.config is not None and not Path(cf.config).is_absolute():
         cf.config = str(p.parent / cf.config)

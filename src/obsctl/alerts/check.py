@@ -205,8 +205,9 @@ def check_files(files: Sequence[str]) -> list[Report]:
         try:
             text = Path(f).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            reason = getattr(exc, "strerror", None) or exc
-            findings = [Finding("error", "unreadable", f"cannot read: {reason}", f)]
+            from obsctl.alerts.files import read_problem
+
+            findings = [Finding("error", "unreadable", read_problem(f, exc), f)]
         else:
             _, findings = check_config_text(text, f)
         reports.append((f, findings))

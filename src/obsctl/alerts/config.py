@@ -265,11 +265,6 @@ def load_config_text(text: str, source: str) -> AlertmanagerConfig:
 
 def load_config_file(path: str | Path) -> AlertmanagerConfig:
     """Read and parse an alertmanager.yml; ConfigError (exit 2) with file:line and the problem."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return load_config_text(text, str(path))
+    from obsctl.alerts.files import read_text
+
+    return load_config_text(read_text(path), str(path))

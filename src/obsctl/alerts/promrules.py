@@ -208,13 +208,9 @@ def load_rule_files(paths: Sequence[str | Path]) -> list[AlertRule]:
     """Alerting rules from Prometheus rule files, in file and rule order."""
     out: list[AlertRule] = []
     for path in paths:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"{path}: no such rule file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: cannot read: {exc}") from None
+        from obsctl.alerts.files import read_text
+
+        text = read_text(path, "rule file", UsageError)
         out.extend(parse_rule_text(text, str(path)))
     return out
 
