@@ -25,7 +25,7 @@ from obsctl.alerts.config_model import (
     Finding,
     Receiver,
     Route,
-    parse_duration,
+    parse_model_duration,
 )
 from obsctl.core.errors import ConfigError
 
@@ -46,7 +46,7 @@ __all__ = [
     "analyze_config_text",
     "load_config_file",
     "load_config_text",
-    "parse_duration",
+    "parse_model_duration",
 ]
 
 _GLOBAL_URLS = (

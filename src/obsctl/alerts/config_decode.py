@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from obsctl.alerts.config_model import Finding, parse_duration
+from obsctl.alerts.config_model import Finding, parse_model_duration
 
 if TYPE_CHECKING:
     from obsctl.alerts.matchers import Matcher
@@ -237,7 +237,7 @@ class _Decoder:
     def duration(self, node: Any, path: str) -> str:
         text = self.string(node, path)
         try:
-            parse_duration(text)
+            parse_model_duration(text)
         except ValueError as exc:
             self.error(node, path, str(exc), "duration")
             raise _Stop from None

@@ -33,7 +33,7 @@ _DURATION_UNITS = (
 )
 
 
-def parse_duration(text: str) -> float:
+def parse_model_duration(text: str) -> float:
     """model.ParseDuration (`1h30m`, `1d`, `500ms`, `0`) -> seconds; ValueError with Prometheus' wording."""
     if text == "0":
         return 0.0

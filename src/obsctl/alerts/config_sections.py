@@ -17,7 +17,7 @@ from obsctl.alerts.config_decode import (
     _re_matchers,
     _Stop,
 )
-from obsctl.alerts.config_model import Receiver, Route, parse_duration
+from obsctl.alerts.config_model import Receiver, Route, parse_model_duration
 from obsctl.alerts.matchers import Matcher, MatcherError, is_valid_label_name
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def _route_key(dec: _Decoder, route: Route, key: str, vnode: Any, p: str) -> Non
                 route.routes.append(sub)
     elif key in ("group_wait", "group_interval", "repeat_interval"):
         value = dec.duration(vnode, p)
-        if key != "group_wait" and parse_duration(value) == 0:
+        if key != "group_wait" and parse_model_duration(value) == 0:
             dec.error(vnode, p, f"{key} cannot be zero", "duration")
         setattr(route, key, value)
 

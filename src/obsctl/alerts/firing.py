@@ -103,18 +103,13 @@ def build_fire_spec(
 ) -> FireSpec:
     """Validate `alerts fire` input. Firing: startsAt now, endsAt now+duration, so a forgotten test
     alert resolves by itself. Resolving: endsAt now and no startsAt (the server keeps the original)."""
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
 
     labels = parse_alert_labels(label_args)
     notes = parse_annotations(annotations)
     if resolve:
         return FireSpec(labels, notes, None, now, resolve=True, generator_url=generator_url or "")
-    try:
-        length = parse_duration(duration)
-    except ValueError as exc:
-        raise UsageError(f"--duration: {exc}") from None
-    if length <= timedelta(0):
-        raise UsageError("--duration must be positive", hint="use --resolve to resolve an alert")
+    length = timedelta(seconds=duration_flag("--duration", duration, example="5m"))
     return FireSpec(labels, notes, now, now + length, generator_url=generator_url or "")
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from obsctl.core.params import url_option
+
 if TYPE_CHECKING:
     from obsctl.alerts.client import AlertmanagerClient
     from obsctl.alerts.config import AlertmanagerConfig
@@ -53,14 +55,7 @@ EngineUrlOpt = Annotated[
     ),
 ]
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="Alertmanager URL, overriding the context (env OBSCTL_ALERTMANAGER_URL).",
-        metavar="URL",
-    ),
-]
+UrlOpt = Annotated[str | None, url_option("alertmanager")]
 
 
 def actx_of(ctx: typer.Context) -> AppContext:
@@ -110,13 +105,7 @@ def load_am_config(actx: AppContext, path: str | None) -> AlertmanagerConfig:
 
 
 def positive_seconds(text: str, flag: str) -> float:
-    """A positive duration flag in seconds; BadParameter (exit 2) naming the flag otherwise."""
-    from obsctl.core.timeparse import parse_duration
+    """A positive duration flag in seconds; UsageError (exit 2) naming the flag otherwise."""
+    from obsctl.core.params import duration_flag
 
-    try:
-        value = parse_duration(text).total_seconds()
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'{flag}'") from None
-    if value <= 0:
-        raise typer.BadParameter("must be positive", param_hint=f"'{flag}'")
-    return value
+    return duration_flag(flag, text)
