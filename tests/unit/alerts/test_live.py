@@ -19,33 +19,12 @@ from obsctl.alerts.live import (
     parse_filter_args,
 )
 from obsctl.core.errors import BackendError, UsageError
-
-from .fake_am import FakeAM
+from tests.fakes.alertmanager import FIXTURES
+from tests.fakes.alertmanager import FakeAlertmanager as FakeAM
 
 NOW = datetime(2026, 1, 2, 3, 0, tzinfo=timezone.utc)
 
-CONFIG = """route:
-  receiver: default
-  group_by: [alertname]
-  routes:
-    - matchers: ['severity="critical"']
-      receiver: pager
-    - matchers: ['team=~"db|storage"']
-      receiver: dba
-      continue: true
-    - matchers: ['team="storage"']
-      receiver: storage
-      group_by: [alertname, team]
-receivers:
-  - name: default
-  - name: pager
-  - name: dba
-  - name: storage
-inhibit_rules:
-  - source_matchers: ['severity="critical"']
-    target_matchers: ['severity="warning"']
-    equal: [cluster]
-"""
+CONFIG = (FIXTURES / "routing.yml").read_text()
 
 
 # --- filters -------------------------------------------------------------------------------------

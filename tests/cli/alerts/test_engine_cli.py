@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.fakes.alertmanager import FakeAlertmanager
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "alertmanager"
 KUBE = str(FIXTURES / "kube_prometheus_alertmanager.yaml")
 NESTED = str(FIXTURES / "differential" / "nested_continue.yml")
@@ -66,7 +68,9 @@ def test_test_json_shape(run_cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_test_expect_mismatch_exits_1_with_diff(run_cli) -> None:  # type: ignore[no-untyped-def]
-    ok = run_cli(["alerts", "test", "--am-config", NESTED, "--expect", "pager,last-resort", "severity=critical"])
+    ok = run_cli(
+        ["alerts", "test", "--am-config", NESTED, "--expect", "pager,last-resort", "severity=critical"]
+    )
     assert ok.exit_code == 0, ok.output
     bad = run_cli(
         ["alerts", "test", "--am-config", NESTED, "--expect", "last-resort,pager", "severity=critical"]
@@ -250,18 +254,12 @@ def test_diff(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 def _fake_am(config_text: str) -> httpx.MockTransport:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v2/status":
-            return httpx.Response(
-                200, json={"config": {"original": config_text}, "versionInfo": {"version": "0.27.0"}}
-            )
-        if request.url.path == "/api/v2/alerts":
-            return httpx.Response(
-                200, json=[{"labels": {"alertname": "X", "severity": "critical"}, "fingerprint": "abc"}]
-            )
-        return httpx.Response(404)
-
-    return httpx.MockTransport(handler)
+    firing = {
+        "labels": {"alertname": "X", "severity": "critical"},
+        "fingerprint": "abc",
+        "status": {"state": "active"},
+    }
+    return FakeAlertmanager(config_text, alerts=[firing]).transport()
 
 
 def test_live_config_and_live_diff(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
