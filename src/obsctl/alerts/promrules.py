@@ -111,8 +111,10 @@ def parse_rule_text(text: str, source: str) -> list[AlertRule]:
     """Alerting rules from one rule file's text; recording rules are skipped."""
     import yaml
 
+    from obsctl.core.yamlio import safe_loader
+
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = yaml.compose(text, Loader=safe_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source

@@ -160,7 +160,6 @@ def render_case_results(
     """Write the results of a case file in `fmt`, the one-line summary, and fail (exit 1) on failures."""
     import time
 
-    from obsctl.alerts.cases import summary_document, to_junit
     from obsctl.core.errors import CheckFailed
     from obsctl.core.output import Column
 
@@ -195,3 +194,45 @@ def render_case_results(
             f"{len(failed)} of {n} route test cases failed",
             hint=f"first failure: {failed[0].case.name}: {failed[0].failures[0]}",
         )
+
+
+def summary_document(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """`-o json`: {"cases": [...], "passed": N, "failed": M}."""
+    passed = sum(1 for r in results if r.passed)
+    return {"cases": [r.to_json() for r in results], "passed": passed, "failed": len(results) - passed}
+
+
+def to_junit(results: Sequence[CaseResult], suite: str = "obsctl alerts test", elapsed: float = 0.0) -> str:
+    """JUnit XML that CI systems (GitLab, Jenkins, GitHub reporters) read."""
+    import re
+    from xml.sax.saxutils import escape as _escape
+    from xml.sax.saxutils import quoteattr as _quoteattr
+
+    bad = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+
+    def escape(text: str) -> str:
+        return _escape(bad.sub("\ufffd", text))
+
+    def quoteattr(text: str) -> str:
+        return _quoteattr(bad.sub("\ufffd", text), {"\n": "&#10;", "\t": "&#9;", "\r": "&#13;"})
+
+    failed = sum(1 for r in results if not r.passed)
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<testsuites tests="{len(results)}" failures="{failed}" errors="0" time="{elapsed:.3f}">',
+        f'  <testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failed}" errors="0" skipped="0" time="{elapsed:.3f}">',
+    ]
+    for r in results:
+        labels = ",".join(f"{k}={v}" for k, v in r.case.labels.items())
+        head = f"    <testcase classname={quoteattr(suite)} name={quoteattr(r.case.name)}"
+        if r.passed:
+            lines.append(f"{head}/>")
+            continue
+        msg = "; ".join(r.failures)
+        body = escape(f"labels: {{{labels}}}\nreceivers: {', '.join(r.receivers)}\n" + "\n".join(r.failures))
+        lines.append(f"{head}>")
+        lines.append(f'      <failure message={quoteattr(msg)} type="RouteExpectation">{body}</failure>')
+        lines.append("    </testcase>")
+    lines.append("  </testsuite>")
+    lines.append("</testsuites>")
+    return "\n".join(lines) + "\n"
