@@ -1,25 +1,92 @@
 """`obsctl alerts`: route testing, config checks and live Alertmanager verbs, one module per verb.
 
 Offline verbs: test, routes, check, diff. Verbs that talk to a running Alertmanager: list,
-silence, fire, coverage. Each module keeps only typer and typing at top level; the engine,
-YAML and HTTP code load inside the command that needs them.
+silence, fire, coverage. The group knows the verbs by name (VERBS) and imports and builds only
+the one being run, so `obsctl alerts test ...` never builds the other seven; `--help` and the
+docs generator still list every verb (listing builds them on demand).
 """
 
 from __future__ import annotations
 
-import typer
+import importlib
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
 
-from obsctl.alerts.commands.check import check_cmd
-from obsctl.alerts.commands.coverage import coverage
-from obsctl.alerts.commands.diff import diff_cmd
-from obsctl.alerts.commands.fire import fire_alert
-from obsctl.alerts.commands.list import list_alerts
-from obsctl.alerts.commands.routes import routes_cmd
-from obsctl.alerts.commands.silence import silence_app
-from obsctl.alerts.commands.test import test_cmd
+import typer
+import typer.main
+from typer.core import TyperGroup
+
+# verb -> (module, attribute): a command function, or a Typer app for a verb with sub-verbs.
+VERBS: dict[str, tuple[str, str]] = {
+    "test": ("obsctl.alerts.commands.test", "test_cmd"),
+    "routes": ("obsctl.alerts.commands.routes", "routes_cmd"),
+    "check": ("obsctl.alerts.commands.check", "check_cmd"),
+    "diff": ("obsctl.alerts.commands.diff", "diff_cmd"),
+    "list": ("obsctl.alerts.commands.list_alerts", "list_alerts"),
+    "fire": ("obsctl.alerts.commands.fire", "fire_alert"),
+    "coverage": ("obsctl.alerts.commands.coverage", "coverage"),
+    "silence": ("obsctl.alerts.commands.silence", "silence_app"),  # groups list after commands
+}
+
+
+def build_verb(name: str) -> Any:
+    """Import one verb's module and build its click command exactly as registering it on the group would."""
+    module, attribute = VERBS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(rich_markup_mode=None)  # plain help, as the root renders it
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    holder.command("_")(lambda: None)  # two commands, so typer builds a group and keeps the name
+    return typer.main.get_group(holder).commands[name]
+
+
+class _LazyVerbs(MutableMapping[str, Any]):
+    """Sub-commands known by name up front, each built on first lookup."""
+
+    def __init__(self, names: list[str], build: Callable[[str], Any]) -> None:
+        self._names = names
+        self._built: dict[str, Any] = {}
+        self._build = build
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._names:
+                raise KeyError(name)
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+class AlertsGroup(TyperGroup):
+    """The `alerts` group with lazily built verbs, listed in VERBS order."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = _LazyVerbs(list(VERBS), build_verb)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
 
 app = typer.Typer(
     name="alerts",
+    cls=AlertsGroup,
     help=(
         "Test Alertmanager routes offline and live, check configs, list, silence and fire alerts.\n\n"
         "\b\nExamples:\n"
@@ -31,12 +98,3 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-app.command("test")(test_cmd)
-app.command("routes")(routes_cmd)
-app.command("check")(check_cmd)
-app.command("diff")(diff_cmd)
-app.command("list")(list_alerts)
-app.add_typer(silence_app, name="silence")
-app.command("fire")(fire_alert)
-app.command("coverage")(coverage)
