@@ -552,7 +552,14 @@ def scrape(
     fmt = _fmt(output)
     actx = _actx(ctx)
     seconds = parse_seconds("--timeout", timeout)
-    src = sc.read_source(target, timeout=seconds, env=actx.env, transport=actx.seams.transport)
+    src = sc.read_source(
+        target,
+        timeout=seconds,
+        env=actx.env,
+        transport=actx.seams.transport,
+        debug=actx.debug,
+        stderr=actx.out.stderr,
+    )
     expo = sc.parse_source(src, from_url=sc.is_url(target))
     chosen = sc.select(expo, match)
     table = sc.families_table(chosen) if families else sc.samples_table(chosen)
@@ -635,7 +642,7 @@ def export(
         if settings is None:
             actx.client("prometheus")  # raises the standard "no prometheus URL" usage error
             return
-        pc = ex.connect(settings, actx.env)
+        pc = ex.connect(settings, actx.env, debug=actx.debug, stderr=actx.out.stderr)
         rows = ex.write_parquet(ex.fetch_frames(pc, plan, progress), str(file))
         _finish_progress(actx)
         actx.out.info(
