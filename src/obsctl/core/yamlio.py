@@ -59,32 +59,11 @@ def load_text_scalars(text: str) -> Any:
     Raises YAMLError with the line of the problem.
     """
     import yaml
-    from yaml.events import (
-        AliasEvent,
-        DocumentEndEvent,
-        MappingEndEvent,
-        MappingStartEvent,
-        ScalarEvent,
-        SequenceEndEvent,
-        SequenceStartEvent,
-        StreamEndEvent,
-    )
+    import yaml.events
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)(text)
     try:
-        return _build(
-            loader,
-            (
-                AliasEvent,
-                DocumentEndEvent,
-                MappingEndEvent,
-                MappingStartEvent,
-                ScalarEvent,
-                SequenceEndEvent,
-                SequenceStartEvent,
-                StreamEndEvent,
-            ),
-        )
+        return _build(loader, yaml.events)
     except yaml.YAMLError as exc:
         raise YAMLError.from_pyyaml(exc) from exc
     finally:
@@ -96,9 +75,11 @@ def _fail(event: Any, message: str) -> YAMLError:
     return YAMLError(message, mark.line + 1 if mark is not None else None)
 
 
-def _build(loader: Any, kinds: tuple[type, ...]) -> Any:
+def _build(loader: Any, events: Any) -> Any:
     """The event loop of `load_text_scalars`: one stack of open containers, no per-node objects."""
-    alias_ev, doc_end, map_end, map_start, scalar_ev, seq_end, seq_start, stream_end = kinds
+    alias_ev, doc_end, scalar_ev = events.AliasEvent, events.DocumentEndEvent, events.ScalarEvent
+    map_start, map_end = events.MappingStartEvent, events.MappingEndEvent
+    seq_start, seq_end, stream_end = events.SequenceStartEvent, events.SequenceEndEvent, events.StreamEndEvent
     get = loader.get_event
     get()  # StreamStartEvent
     if isinstance(get(), stream_end):  # no document at all

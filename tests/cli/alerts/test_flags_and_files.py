@@ -131,3 +131,27 @@ def test_coverage_from_prometheus_reports_prometheus_own_error(run_cli) -> None:
     )
     assert r.exit_code == 3, r.output
     assert "rule manager not ready" in r.stderr
+
+
+def test_one_route_test_imports_only_what_routing_needs() -> None:
+    """Issue 13.4: the route engine, the YAML loader and the renderer; not httpx, rich or other verbs."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"sys.argv = ['obsctl', 'alerts', 'test', '--am-config', {str(ROUTING)!r}, 'team=storage']\n"
+        "from obsctl.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "unwanted = ('httpx', 'rich', 'obsctl.alerts.client', 'obsctl.alerts.commands.coverage',\n"
+        "            'obsctl.alerts.commands.silence', 'obsctl.alerts.commands.fire', 'obsctl.alerts.live')\n"
+        "needed = ('obsctl.alerts.routing', 'obsctl.alerts.route_render', 'yaml')\n"
+        "sys.stderr.write('UNWANTED=' + ','.join(m for m in unwanted if m in sys.modules) + '\\n')\n"
+        "sys.stderr.write('MISSING=' + ','.join(m for m in needed if m not in sys.modules) + '\\n')\n"
+    )
+    src = str(Path(__file__).parents[3] / "src")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, env={"PYTHONPATH": src}
+    )
+    assert proc.stdout.split("\t")[0] == "dba"
+    assert "UNWANTED=\n" in proc.stderr and "MISSING=\n" in proc.stderr, proc.stderr

@@ -9,12 +9,12 @@ docs generator still list every verb (listing builds them on demand).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import typer
-import typer.main
 from typer.core import TyperGroup
+
+from obsctl.core.lazycli import LazyCommands, build_command
 
 # verb -> (module, attribute): a command function, or a Typer app for a verb with sub-verbs.
 VERBS: dict[str, tuple[str, str]] = {
@@ -30,47 +30,9 @@ VERBS: dict[str, tuple[str, str]] = {
 
 
 def build_verb(name: str) -> Any:
-    """Import one verb's module and build its click command exactly as registering it on the group would."""
+    """Import one verb's module and build its click command."""
     module, attribute = VERBS[name]
-    target = getattr(importlib.import_module(module), attribute)
-    holder = typer.Typer(rich_markup_mode=None)  # plain help, as the root renders it
-    if isinstance(target, typer.Typer):
-        holder.add_typer(target, name=name)
-    else:
-        holder.command(name)(target)
-    holder.command("_")(lambda: None)  # two commands, so typer builds a group and keeps the name
-    return typer.main.get_group(holder).commands[name]
-
-
-class _LazyVerbs(MutableMapping[str, Any]):
-    """Sub-commands known by name up front, each built on first lookup."""
-
-    def __init__(self, names: list[str], build: Callable[[str], Any]) -> None:
-        self._names = names
-        self._built: dict[str, Any] = {}
-        self._build = build
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self._built:
-            if name not in self._names:
-                raise KeyError(name)
-            self._built[name] = self._build(name)
-        return self._built[name]
-
-    def __setitem__(self, name: str, command: Any) -> None:
-        if name not in self._names:
-            self._names.append(name)
-        self._built[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        self._names.remove(name)
-        self._built.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._names))
-
-    def __len__(self) -> int:
-        return len(self._names)
+    return build_command(name, getattr(importlib.import_module(module), attribute))
 
 
 class AlertsGroup(TyperGroup):
@@ -78,7 +40,7 @@ class AlertsGroup(TyperGroup):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.commands = _LazyVerbs(list(VERBS), build_verb)
+        self.commands = LazyCommands(list(VERBS), build_verb)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
