@@ -81,7 +81,10 @@ def _compose(text: str, source: str) -> tuple[Any, list[Finding]]:
         column = f" (column {mark.column + 1})" if mark is not None else ""
         return None, [Finding("error", "yaml", f"invalid YAML: {problem}{column}", source, line)]
     except yaml.YAMLError as exc:
-        return None, [Finding("error", "yaml", f"invalid YAML: {exc}", source)]
+        from obsctl.core.yamlio import YAMLError
+
+        err = YAMLError.from_pyyaml(exc, text)
+        return None, [Finding("error", "yaml", f"invalid YAML: {err.problem}", source, err.line)]
 
 
 def _decode_global(dec: _Decoder, top: dict[str, Any]) -> dict[str, Any]:

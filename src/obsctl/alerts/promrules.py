@@ -111,15 +111,14 @@ def parse_rule_text(text: str, source: str) -> list[AlertRule]:
     """Alerting rules from one rule file's text; recording rules are skipped."""
     import yaml
 
-    from obsctl.core.yamlio import safe_loader
+    from obsctl.core.yamlio import YAMLError, safe_loader
 
     try:
         root = yaml.compose(text, Loader=safe_loader())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(f"{where}: invalid YAML: {problem}") from None
+        err = YAMLError.from_pyyaml(exc, text)
+        where = f"{source}:{err.line}" if err.line is not None else source
+        raise UsageError(f"{where}: invalid YAML: {err.problem}") from None
     if root is None:
         return []
     top = _mapping(root)

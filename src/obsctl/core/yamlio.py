@@ -21,10 +21,21 @@ class YAMLError(ValueError):
         self.line = line
 
     @classmethod
-    def from_pyyaml(cls, exc: Exception) -> YAMLError:
-        """Keep PyYAML's problem text and line."""
+    def from_pyyaml(cls, exc: Exception, text: str | bytes | None = None) -> YAMLError:
+        """Keep PyYAML's problem text and line, on one line (a bad character gets its line too)."""
+        import yaml
+
+        if isinstance(exc, yaml.reader.ReaderError):
+            char = exc.character
+            code = f"#x{char:02x}" if isinstance(char, int) else f"#x{ord(char):04x}"
+            line = None
+            if isinstance(text, str):
+                line = text.count("\n", 0, exc.position) + 1
+            elif isinstance(text, bytes):
+                line = text.count(b"\n", 0, exc.position) + 1
+            return cls(f"unacceptable character {code}: {exc.reason}", line)
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return cls(problem, mark.line + 1 if mark is not None else None)
 
 
@@ -42,7 +53,7 @@ def load(text: str | bytes) -> Any:
     try:
         return yaml.load(text, Loader=safe_loader())  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        raise YAMLError.from_pyyaml(exc) from exc
+        raise YAMLError.from_pyyaml(exc, text) from exc
 
 
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
@@ -65,7 +76,7 @@ def load_text_scalars(text: str) -> Any:
     try:
         return _build(loader, yaml.events)
     except yaml.YAMLError as exc:
-        raise YAMLError.from_pyyaml(exc) from exc
+        raise YAMLError.from_pyyaml(exc, text) from exc
     finally:
         loader.dispose()
 

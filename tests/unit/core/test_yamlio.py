@@ -56,6 +56,7 @@ def test_text_scalars_anchors_aliases_and_empty_documents() -> None:
         ("a: 1\n---\nb: 2\n", None, "single document"),
         ("? [a, b]\n: c\n", 1, "cannot be a mapping key"),
         ("a: [1, 2\nb: 3\n", 2, ""),
+        ("a: ok\nb: \x01\n", 2, "unacceptable character #x01"),
     ],
 )
 def test_text_scalars_errors_have_a_line(text: str, line: int | None, words: str) -> None:
