@@ -252,7 +252,8 @@ def render_check_reports(out: Output, reports: Sequence[Report], fmt: str | None
 
         out.write_lines(json.dumps(x.to_json()) for _, fs in reports for x in fs)
         return
-    lines: list[str] = []
+    # -o tsv has a header row, as every command's (docs/output.md).
+    lines: list[str] = ["location\tseverity\tcode\tmessage\tpath"] if fmt == "tsv" else []
     for _f, fs in reports:
         for x in fs:
             if fmt == "tsv":
