@@ -84,6 +84,11 @@ def read_config(paths: Sequence[Path]) -> ConfigDoc:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping with `contexts:`")
         unknown = set(data) - {"current-context", "contexts", "apiVersion", "kind"}
+        if unknown & {"route", "receivers", "inhibit_rules"}:
+            raise ConfigError(
+                f"{path}: this is an Alertmanager config, not an obsctl contexts file",
+                hint="pass alertmanager.yml with --am-config FILE; --config names the contexts file",
+            )
         if unknown:
             raise ConfigError(
                 f"{path}: {sorted(unknown)[0]}: unknown key",
