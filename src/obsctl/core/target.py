@@ -19,6 +19,7 @@ connects to the address, sending the name in the Host header and as TLS SNI (htt
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpcore  # noqa: F401 - httpx imports it lazily in HTTPTransport(); import it here, once,
+import httpx  # not in 200 probe threads at the same time (they would queue on the import lock)
 
 from obsctl.core.errors import AuthError, BackendError, UnreachableError, UsageError
 from obsctl.core.http import USER_AGENT, DebugLog, error_detail
@@ -228,6 +230,15 @@ class TargetClient:
     def _resolve(self, host: str, port: int, fetched: Hops) -> list[str]:
         """Addresses of `host`, IPv4 first (as most clients try them), timed into `fetched.dns_ms`."""
         started = time.perf_counter()
+        literal = host.strip("[]").split("%", 1)[0]
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            pass
+        else:  # an address already: nothing to resolve (the dns phase is ~0, as for any literal)
+            fetched.resolved = True
+            fetched.dns_ms += (time.perf_counter() - started) * 1000
+            return [host.strip("[]")]
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
