@@ -201,6 +201,10 @@ class TargetClient:
         host = parts.hostname or ""
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
         addresses = self._resolve(host, port, fetched)
+        if self.debug and addresses != [host.strip("[]")]:
+            self.log.note(
+                f"{host} resolved to {', '.join(addresses)}; connecting by address, Host and SNI {host}"
+            )
         netloc_host = parts.netloc.rsplit("@", 1)[-1]
         if parts.scheme == "https":
             extensions["sni_hostname"] = host
