@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from obsctl import __version__
 
 
@@ -60,9 +62,9 @@ def test_help_does_not_import_heavy_libraries():
 def test_version_does_not_import_heavy_libraries():
     code = (
         "import sys; sys.argv=['obsctl','--version']\n"
-        "from obsctl.cli import main\nmain()\n"
+        "from obsctl._entry import main\nmain()\n"
         "heavy=[m for m in ('elasticsearch','opentelemetry','prometheus_api_client','requests','libcst','pandas',"
-        "'httpx') if m in sys.modules]\n"
+        "'httpx','typer','obsctl.cli','yaml') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -122,3 +124,55 @@ def test_broken_pipe_exits_quietly(tmp_path):
     assert proc.stdout.splitlines()[0].split("\t")[1] == "ctx0"
     assert proc.stdout.splitlines()[-1] == "rc=0"
     assert proc.stderr == ""
+
+
+def test_only_the_invoked_group_is_imported(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("current-context: a\ncontexts:\n  a: {}\n")
+    code = (
+        "import sys; sys.argv=['obsctl','config','current-context']\n"
+        "from obsctl.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded=[m for m in ('obsctl.alerts.commands','obsctl.metrics.commands','obsctl.health.commands')"
+        " if m in sys.modules]\n"
+        "sys.stderr.write('LOADED=' + ','.join(loaded))\n"
+    )
+    env = {**__import__("os").environ, "OBSCTL_CONFIG": str(cfg)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert proc.stdout == "a\n", proc.stderr
+    assert proc.stderr.split("LOADED=")[1].strip() == ""
+
+
+def test_group_registry_builds_placeholders_for_missing_modules(monkeypatch):
+    from obsctl import cli
+
+    monkeypatch.setitem(cli.GROUPS, "zzz", ("obsctl.zzz_not_there.commands", "Something later"))
+    command = cli.build_group("zzz")
+    assert command.name == "zzz"
+    assert "not built yet" in (command.help or "")
+    with pytest.raises(ModuleNotFoundError):
+        monkeypatch.setitem(cli.GROUPS, "zzz", ("obsctl.zzz_not_there.commands", ""))
+        cli.build_group("zzz")
+
+
+def test_registry_order_is_help_order():
+    from obsctl.cli import GROUPS
+
+    assert list(GROUPS) == ["health", "metrics", "logs", "traces", "alerts", "instrument", "config"]
+
+
+def test_click_shim_matches_typer():
+    import typer
+
+    from obsctl._clickshim import ClickException, custom_completer
+    from obsctl.config.complete import complete_context
+
+    assert issubclass(typer.BadParameter, ClickException)
+    from typer.main import get_command
+
+    from obsctl.cli import app
+
+    root = get_command(app)
+    by_name = {p.name: p for p in root.params}
+    assert custom_completer(by_name["context"]) is complete_context
+    assert custom_completer(by_name["debug"]) is None
