@@ -1,17 +1,29 @@
-"""Console-script entry: answers `--version` before importing the CLI (typer and every group)."""
+"""Console-script entry: answers `--version`, `--help` and TAB before importing the CLI.
+
+`--version` needs obsctl/__init__ only; help and completion come from the generated table
+(obsctl._fast) when it matches the sources; everything else runs the typer CLI (obsctl.cli).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main() -> None:
-    """Run obsctl; the version fast path costs no imports beyond obsctl/__init__."""
-    if sys.argv[1:] == ["--version"]:
+    """Run obsctl; the fast paths cost no imports beyond the standard library and obsctl's own."""
+    argv = sys.argv[1:]
+    if argv == ["--version"]:
         from obsctl import __version__
 
         sys.stdout.write(f"obsctl {__version__}\n")
         return
+    if not argv or argv[-1] in ("--help", "-h") or "_OBSCTL_COMPLETE" in os.environ:
+        from obsctl._fast import serve
+
+        code = serve(argv, os.environ)
+        if code is not None:
+            sys.exit(code)
     from obsctl.cli import main as cli_main
 
     cli_main()

@@ -238,6 +238,19 @@ def root(
     ctx.call_on_close(actx.close)
 
 
+def _complete_from_live_tree(instruction: str) -> None:
+    """TAB with a stale generated table: the same rules over a tree built from the live CLI."""
+    from obsctl._fast import answer_completion, load_table
+
+    if load_table() is not None:
+        return  # the table was fresh: typer answers for parameters with their own completer
+    from obsctl._surface_build import live_table
+
+    code = answer_completion(*live_table(), instruction, os.environ)
+    if code is not None:
+        sys.exit(code)
+
+
 def _not_built(holder: typer.Typer, name: str, what: str) -> None:
     @holder.command(
         name,
@@ -254,6 +267,9 @@ def _not_built(holder: typer.Typer, name: str, what: str) -> None:
 
 def main() -> None:
     """Run the typer CLI (the console script reaches here through obsctl._entry)."""
+    instruction = os.environ.get("_OBSCTL_COMPLETE", "")
+    if instruction.startswith("complete_"):
+        _complete_from_live_tree(instruction)
     try:
         app(prog_name="obsctl")
     except KeyboardInterrupt:

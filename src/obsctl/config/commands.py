@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from obsctl.config.complete import complete_context
 from obsctl.core.output import Column, OutputOpt
 
 app = typer.Typer(
@@ -68,7 +69,9 @@ def view(
     minify: Annotated[
         bool, typer.Option("--minify", help="Only the current (or --context) context.")
     ] = False,
-    output: OutputOpt = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="FORMAT", help="yaml (default) or json.")
+    ] = None,
 ) -> None:
     """Print the merged contexts, secrets shown as REDACTED.
 
@@ -157,7 +160,7 @@ def current_context(ctx: typer.Context) -> None:
 
 @app.command("use-context")
 def use_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to make current.")]
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=complete_context)]
 ) -> None:
     """Make NAME the current context (written to the first contexts file).
 
@@ -182,7 +185,7 @@ def use_context(
 @app.command("set-context")
 def set_context(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Context to create or update.")],
+    name: Annotated[str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)],
     prometheus_url: Annotated[
         str | None, typer.Option("--prometheus-url", help="Prometheus base URL.")
     ] = None,
@@ -237,7 +240,7 @@ def set_context(
 
 @app.command("delete-context")
 def delete_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to delete.")]
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=complete_context)]
 ) -> None:
     """Delete a context from the file that defines it.
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing itself is not imported on the TAB path
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 
 def _default_path(env: Mapping[str, str]) -> str:
@@ -57,8 +60,12 @@ def _load(raw: bytes) -> Any:
         return None
 
 
-def complete_context(ctx: Any, incomplete: str) -> list[str]:
-    """typer `autocompletion=` for context names; the TAB table marks options that use it."""
-    root = ctx.find_root() if ctx is not None else None
-    flag = root.params.get("config") if root is not None else None
-    return context_names(os.environ, flag, incomplete)
+def complete_context(ctx: object, incomplete: str) -> list[str]:
+    """typer `autocompletion=` for context names; the TAB table marks options that use it.
+
+    (Annotations here are evaluated by typer at build time: only builtins.)
+    """
+    find_root = getattr(ctx, "find_root", None)
+    params = getattr(find_root(), "params", {}) if find_root is not None else {}
+    flag = params.get("config")
+    return context_names(os.environ, flag if isinstance(flag, str) else None, incomplete)
