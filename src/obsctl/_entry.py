@@ -18,7 +18,8 @@ def main() -> None:
 
         sys.stdout.write(f"obsctl {__version__}\n")
         return
-    if not argv or argv[-1] in ("--help", "-h") or "_OBSCTL_COMPLETE" in os.environ:
+    bare_group = len(argv) <= 2 and not any(a.startswith("-") for a in argv)  # `obsctl alerts` shows help
+    if bare_group or argv[-1] in ("--help", "-h") or "_OBSCTL_COMPLETE" in os.environ:
         from obsctl._fast import serve
 
         code = serve(argv, os.environ)

@@ -85,9 +85,9 @@ def serve(argv: Sequence[str], env: Mapping[str, str]) -> int | None:
     instruction = env.get("_OBSCTL_COMPLETE")
     if instruction:
         return _serve_completion(instruction, env)
-    if argv and argv[-1] not in ("--help", "-h"):
-        return None
-    if any(word.startswith("-") for word in argv[:-1]):
+    asks_help = bool(argv) and argv[-1] in ("--help", "-h")
+    words = argv[:-1] if asks_help else argv
+    if any(word.startswith("-") for word in words):
         return None
     table = load_table()
     if table is None or terminal_columns(env) < MIN_COLUMNS:
@@ -96,19 +96,22 @@ def serve(argv: Sequence[str], env: Mapping[str, str]) -> int | None:
 
 
 def _serve_help(table: ModuleType, argv: list[str]) -> int | None:
-    if not argv:
-        path, stream, code = "", sys.stderr, 2
-    else:
-        path, stream, code = " ".join(argv[:-1]), sys.stdout, 0
+    """`PATH --help` (stdout, 0), or a bare group that shows its help (stderr, 2), as click does."""
+    from obsctl._complete import HELP_NAMES, NO_ARGS_IS_HELP
+
+    asks_help = bool(argv) and argv[-1] in ("--help", "-h")
+    path = " ".join(argv[:-1] if asks_help else argv)
     node = table.TREE.get(path)
     text = table.HELP.get(path)
     if node is None or text is None:
         return None
-    from obsctl._complete import HELP_NAMES, NO_ARGS_IS_HELP
-
-    if argv and argv[-1] not in node[HELP_NAMES]:
-        return None
-    if not argv and not node[NO_ARGS_IS_HELP]:
+    if asks_help:
+        if argv[-1] not in node[HELP_NAMES]:
+            return None
+        stream, code = sys.stdout, 0
+    elif node[NO_ARGS_IS_HELP]:
+        stream, code = sys.stderr, 2
+    else:
         return None
     stream.write(text)
     stream.flush()

@@ -176,3 +176,27 @@ def test_click_shim_matches_typer():
     by_name = {p.name: p for p in root.params}
     assert custom_completer(by_name["context"]) is complete_context
     assert custom_completer(by_name["debug"]) is None
+
+
+def _run_entry(module: str, args: list[str]) -> tuple[int, str, str, bool]:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['obsctl', *{args!r}]\n"
+        f"from {module} import main\n"
+        "rc = 0\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    rc = e.code or 0\n"
+        "sys.stdout.flush(); sys.stderr.write('\\nTYPER=%s RC=%s' % ('typer' in sys.modules, rc))\n"
+    )
+    env = {**__import__("os").environ, "COLUMNS": "100"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    err, _, tail = proc.stderr.rpartition("\nTYPER=")
+    typer_loaded, rc = tail.split(" RC=")
+    return int(rc), proc.stdout, err, typer_loaded == "True"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["alerts", "test", "--help"], ["config", "-h"], [], ["alerts"]])
+def test_help_from_the_table_is_the_live_help_without_typer(args):
+    fast = _run_entry("obsctl._entry", args)
+    live = _run_entry("obsctl.cli", args)
+    assert fast[:3] == live[:3]
+    assert (fast[3], live[3]) == (False, True)
