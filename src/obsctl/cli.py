@@ -186,7 +186,7 @@ app = typer.Typer(
         "\b\nExamples:\n"
         "  obsctl health\n"
         "  obsctl metrics query 'up' --since 1h\n"
-        "  obsctl alerts test severity=critical --config alertmanager.yml\n"
+        "  obsctl alerts test severity=critical --am-config alertmanager.yml\n"
         "  obsctl config set-context prod --prometheus-url https://prom.example:9090"
     ),
     no_args_is_help=True,

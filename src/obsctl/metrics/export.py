@@ -250,8 +250,10 @@ def fetch_frames(pc: Any, plan: ExportPlan, progress: Progress | None = None) ->
 
 
 def plural(n: int, word: str) -> str:
-    """`1 chunk`, `3 chunks`: closing lines read naturally."""
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
+    """`1 chunk`, `3 chunks`: closing lines read naturally (core's one plural rule)."""
+    from obsctl.core.output import plural as core_plural
+
+    return core_plural(n, word)
 
 
 def _step_text(step: float) -> str:
@@ -280,7 +282,7 @@ def _call(fn: Callable[..., Any], url: str, proxy: str | None, *args: Any, **kwa
         from obsctl.core.http_errors import describe_error
         from obsctl.core.urls import redact_url
 
-        info = describe_error(_root_cause(exc), proxy=proxy)
+        info = describe_error(_root_cause(exc), proxy=proxy, url=url)
         raise UnreachableError(
             f"cannot reach prometheus at {redact_url(url)}: {info.reason}",
             hint=info.hint or "is prometheus running?",
