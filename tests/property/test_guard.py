@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -36,6 +36,7 @@ GUARD = settings(
     max_examples=40,
     deadline=None,
     derandomize=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),  # no shrinking: a failure reports its first input
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
@@ -62,6 +63,9 @@ def assert_clean(code: int, output: str, what: object) -> None:
 
 # ---- generated file contents -------------------------------------------------------------------
 
+# What argv and environment variables can carry: no NUL, no lone surrogates.
+safe_text = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
+
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -81,7 +85,7 @@ def documents(keys: Sequence[str]) -> st.SearchStrategy[Any]:
 
 
 def encoded(docs: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
-    """A document as UTF-8 YAML or JSON text, or hostile text: huge values, deep nesting, aliases."""
+    """A document as UTF-8 YAML or JSON text (deep, huge and recursive texts: DEEP_OR_HUGE below)."""
 
     def dump(doc: Any) -> bytes:
         try:
@@ -92,16 +96,6 @@ def encoded(docs: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
     return st.one_of(
         docs.map(dump),
         docs.map(lambda d: json.dumps(d, default=str).encode()),
-        st.sampled_from(
-            [
-                b"[" * 2000,
-                b"a:\n" + b"".join(b"  " * i + b"b:\n" for i in range(1, 150)),
-                b"key: " + b"9" * 5000 + b"\n",
-                b"x: &a [*a]\n",
-                b"!!python/object:os.system {}\n",
-                b"probes: " + b"[" * 500 + b"]" * 500 + b"\n",
-            ]
-        ),
     )
 
 
@@ -235,7 +229,6 @@ def test_alert_case_files(tmp_path: Path, data: bytes) -> None:
     check_case_file(tmp_path, data)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 5 for case files, fixed on branch alerts (a882f13)")
 @GUARD
 @given(data=hostile_bytes(documents(CASE_KEYS)))
 def test_alert_case_files_not_utf8(tmp_path: Path, data: bytes) -> None:
@@ -255,10 +248,10 @@ def test_alertmanager_configs(tmp_path: Path, data: bytes, verb: list[str]) -> N
 
 urls = st.one_of(
     st.sampled_from(["http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:9090/?api_key=X", "unix:///x",
-                     "127.0.0.1:9090", "http://user:pa ss@127.0.0.1/", "https://", "http://\x00/", "http://[fe80::1%eth0]:1/"]),
+                     "127.0.0.1:9090", "http://user:pa ss@127.0.0.1/", "https://", "http://%00/", "http://[fe80::1%eth0]:1/"]),
     st.builds(lambda s, h, p, q: f"{s}://{h}{p}{q}", st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
-              st.text(max_size=15), st.sampled_from(["", ":0", ":65536", ":-1", ":abc", ":9090"]),
-              st.text(max_size=10)),
+              safe_text.filter(lambda t: len(t) <= 15), st.sampled_from(["", ":0", ":65536", ":-1", ":abc", ":9090"]),
+              safe_text.filter(lambda t: len(t) <= 10)),
 )
 
 
@@ -274,12 +267,12 @@ def test_urls(url: str, where: str) -> None:
 
 durations = st.one_of(
     st.sampled_from(["1000y", "0s", "-5m", "1e400s", "9" * 40 + "s", "5m3", "1h30m", "NaN", "inf", "", "ms", "5mm"]),
-    st.text(max_size=12),
+    safe_text.filter(lambda t: len(t) <= 12),
 )
 times = st.one_of(
     st.sampled_from(["now-1000y", "now+1h", "2026-13-45T99:00:00Z", "99999999999999999999", "-1", "1e20",
                      "2026-01-02T03:04:05+25:00", "now-", "yesterday", "1700000000000"]),
-    st.text(max_size=16),
+    safe_text.filter(lambda t: len(t) <= 16),
 )
 
 
@@ -298,12 +291,62 @@ def test_durations_and_times(since: str, at: str, which: str) -> None:
     assert_clean(code, out, args)
 
 
+DEEP_OR_HUGE = {
+    "deep-flow": b"[" * 2000,
+    "deep-block": b"a:\n" + b"".join(b"  " * i + b"b:\n" for i in range(1, 150)),
+    "huge-int": b"key: " + b"9" * 5000 + b"\n",
+    "recursive-alias": b"x: &a [*a]\n",
+    "python-tag": b"!!python/object:os.system {}\n",
+    "deep-probes": b"probes: " + b"[" * 500 + b"]" * 500 + b"\n",
+}
+KINDS = {
+    "contexts": lambda f: (["config", "view"], {"OBSCTL_CONFIG": str(f)}),
+    "contexts-edit": lambda f: (["config", "use-context", "prod"], {"OBSCTL_CONFIG": str(f)}),
+    "probes": lambda f: (["health", "-f", str(f)], {}),
+    "cases": lambda f: (["alerts", "test", "--config.file", str(AM_CONFIG), "-f", str(f)], {}),
+    "alertmanager": lambda f: (["alerts", "check", str(f)], {}),
+}
+DEEP_CONTEXTS = "new: RecursionError from PyYAML on deep nesting in core/settings.read_config (owner core-a), not fixed on any branch yet"
+HUGE_CONTEXTS = "new: PyYAML's >4300-digit int ValueError in core/settings.read_config (owner core-a), not fixed on any branch yet"
+KNOWN = {
+    ("contexts", "deep-flow"): DEEP_CONTEXTS,
+    ("contexts", "deep-probes"): DEEP_CONTEXTS,
+    ("contexts", "huge-int"): HUGE_CONTEXTS,
+    ("contexts-edit", "deep-flow"): DEEP_CONTEXTS,
+    ("contexts-edit", "deep-probes"): DEEP_CONTEXTS,
+    ("contexts-edit", "huge-int"): HUGE_CONTEXTS,
+    ("probes", "huge-int"): "new: >4300-digit int ValueError in health/config (owner metrics-health), not fixed on any branch yet",
+    ("cases", "deep-flow"): "new: RecursionError parsing a deep JSON case file in alerts/cases (owner alerts), not fixed yet",
+    ("alertmanager", "recursive-alias"): "new: RecursionError in alerts/config.scan_placeholders on `x: &a [*a]` (owner alerts), not fixed yet",
+}
+
+
+@pytest.mark.parametrize(
+    "kind, sample",
+    [
+        pytest.param(k, n, marks=[pytest.mark.xfail(strict=False, reason=KNOWN[(k, n)])] if (k, n) in KNOWN else [])
+        for k in KINDS
+        for n in DEEP_OR_HUGE
+    ],
+)
+def test_deep_huge_and_recursive_files(tmp_path: Path, kind: str, sample: str) -> None:
+    args, env = KINDS[kind](write(tmp_path, "input.yaml", DEEP_OR_HUGE[sample]))
+    code, out = run(args, env)
+    assert_clean(code, out, (kind, sample))
+
+
 @pytest.mark.parametrize(
     "args, files",
     [
-        (["health", "-f", "{f}"], b"\xff\xfeprobes: []"),
+        pytest.param(
+            ["health", "-f", "{f}"],
+            b"\xff\xfeprobes: []",
+            marks=pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (d63ed15)"),
+        ),
         (["alerts", "check", "{f}"], b"route: " + b"[" * 3000),
-        (["config", "view"], b"contexts: {a: " + b"9" * 10000 + b"}"),
+        pytest.param(
+            ["config", "view"], b"contexts: {a: " + b"9" * 10000 + b"}", marks=pytest.mark.xfail(strict=False, reason=HUGE_CONTEXTS)
+        ),
         (["metrics", "query", "up", "--since", "1000y"], b""),
     ],
 )

@@ -280,16 +280,22 @@ def path(ctx: typer.Context) -> None:
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    import yaml
-
+    """The file as written (for editing it back); any unreadable or invalid file exits 2."""
     from obsctl.core.errors import ConfigError
+    from obsctl.core.yamlio import YAMLError, load
 
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
+        data = load(path.read_bytes().decode("utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+    except YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # nesting or an integer beyond PyYAML's limits
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).split(';')[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     return data
