@@ -113,8 +113,12 @@ def _serve_help(table: ModuleType, argv: list[str]) -> int | None:
         stream, code = sys.stderr, 2
     else:
         return None
-    stream.write(text)
-    stream.flush()
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:  # `obsctl --help | head -1`: end quietly, as the full CLI does
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
     return code
 
 

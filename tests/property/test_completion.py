@@ -153,3 +153,31 @@ def test_every_output_option_completes_its_formats() -> None:
         if "--output" in p[OPTS] and not (p[8] and p[8][0] in ("choices", "live"))
     ]
     assert missing == [], "give -o a help like 'table, json or yaml.' or an autocompletion="
+
+
+@pytest.mark.parametrize(
+    "env, flag",
+    [
+        ({"HOME": "/h"}, None),
+        ({"HOME": "/h", "XDG_CONFIG_HOME": "/x"}, None),
+        ({"HOME": "/h", "OBSCTL_CONFIG": f"/a.yaml{os.pathsep}~/b.yaml{os.pathsep}"}, None),
+        ({"HOME": "/h", "OBSCTL_CONFIG": "/a.yaml"}, "/flag.yaml"),
+    ],
+)
+def test_tab_reads_the_same_contexts_files_as_settings(env: dict[str, str], flag: str | None) -> None:
+    from obsctl.config.complete import contexts_files
+    from obsctl.core.settings import config_paths
+
+    assert contexts_files(env, flag) == [str(p) for p in config_paths(env, flag)]
+
+
+def test_context_names_survive_broken_files(tmp_path: Path) -> None:
+    from obsctl.config.complete import context_names
+
+    good = tmp_path / "good.yaml"
+    good.write_text("contexts:\n  prod: {}\n  lab: {}\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"\xff\xfe[[[")
+    spec = os.pathsep.join([str(bad), str(tmp_path / "missing.yaml"), str(good)])
+    assert context_names({"OBSCTL_CONFIG": spec}, None, "") == ["lab", "prod"]
+    assert context_names({"OBSCTL_CONFIG": spec}, None, "p") == ["prod"]
