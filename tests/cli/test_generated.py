@@ -90,3 +90,19 @@ def test_surface_table_matches_the_cli():
     assert (ROOT / "src" / "obsctl" / "_surface_data.py").read_text() == gen_surface.generate(), (
         "run: python scripts/gen_surface.py"
     )
+
+
+@pytest.mark.parametrize(
+    "shell, extra, want",
+    [
+        ("zsh", {"_TYPER_COMPLETE_ARGS": "obsctl --context "}, "_arguments '*: :((\"prod\"\n\"staging\"))'\n"),
+        ("fish", {"_TYPER_COMPLETE_ARGS": "obsctl config use-context s", "_TYPER_COMPLETE_FISH_ACTION": "get-args"}, "staging\n"),
+        ("zsh", {"_TYPER_COMPLETE_ARGS": "obsctl config view -o j"}, "_arguments '*: :((\"json\"))'\n"),
+    ],
+)
+def test_zsh_and_fish_complete_contexts_and_formats(tmp_path, shell, extra, want):
+    contexts = tmp_path / "contexts.yaml"
+    contexts.write_text("contexts:\n  prod: {}\n  staging: {}\n")
+    env = {**os.environ, "OBSCTL_CONFIG": str(contexts), "_OBSCTL_COMPLETE": f"complete_{shell}", **extra}
+    proc = subprocess.run([sys.executable, "-m", "obsctl"], env=env, capture_output=True, text=True, check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, want, "")
