@@ -22,7 +22,10 @@ def main() -> None:
     if bare_group or argv[-1] in ("--help", "-h") or "_OBSCTL_COMPLETE" in os.environ:
         from obsctl._fast import serve
 
-        code = serve(argv, os.environ)
+        try:
+            code = serve(argv, os.environ)
+        except Exception:  # noqa: BLE001 - the fast path never fails a run: the full CLI answers instead
+            code = None
         if code is not None:
             sys.exit(code)
     from obsctl.cli import main as cli_main

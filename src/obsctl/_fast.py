@@ -152,8 +152,11 @@ def _completion_words(shell: str, env: Mapping[str, str]) -> tuple[list[str], st
     """What typer's BashComplete/ZshComplete/FishComplete read from the environment."""
     if shell == "bash":
         words = split_arg_string(env.get("COMP_WORDS", ""))
-        cword = int(env.get("COMP_CWORD", "0") or 0)
-        return words[1:cword], (words[cword] if cword < len(words) else "")
+        try:
+            cword = int(env.get("COMP_CWORD", ""))
+        except ValueError:  # typer would fail here; complete the last word instead
+            cword = max(len(words) - 1, 1)
+        return words[1:cword], (words[cword] if 0 <= cword < len(words) else "")
     line = env.get("_TYPER_COMPLETE_ARGS", "")
     words = split_arg_string(line)[1:]
     if words and not line.endswith(" "):
