@@ -54,6 +54,11 @@ def formats_from_help(help_text: str | None) -> list[str] | None:
     return None
 
 
+def is_format_option(param: Any) -> bool:
+    """`-o/--output FORMAT`: an output format (not an output file), whose help lists the formats."""
+    return param.param_type_name == "option" and "--output" in param.opts and param.metavar == "FORMAT"
+
+
 def completion_spec(param: Any) -> list[Any] | None:
     """How the values of one parameter complete: choices, file, contexts, or live (its own code)."""
     from obsctl._clickshim import custom_completer, is_file_type
@@ -69,7 +74,7 @@ def completion_spec(param: Any) -> list[Any] | None:
         return ["choices", [str(c) for c in choices], bool(getattr(param.type, "case_sensitive", True))]
     if is_file_type(param.type):
         return ["file"]
-    if param.param_type_name == "option" and "--output" in param.opts:
+    if is_format_option(param):
         formats = formats_from_help(param.help)
         return ["choices", formats, True] if formats else None
     return None

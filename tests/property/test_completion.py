@@ -145,14 +145,21 @@ def test_word_splitter_matches_click(text: str) -> None:
     assert split_arg_string(text) == want
 
 
-def test_every_output_option_completes_its_formats() -> None:
-    missing = [
-        key
-        for key, node in TREE.items()
-        for p in node[PARAMS]
-        if "--output" in p[OPTS] and not (p[8] and p[8][0] in ("choices", "live"))
-    ]
-    assert missing == [], "give -o a help like 'table, json or yaml.' or an autocompletion="
+def test_every_output_format_option_completes_its_formats() -> None:
+    from obsctl._surface_build import is_format_option, walk
+
+    missing, checked = [], 0
+    for path, command, ctx in walk(ROOT, ROOT.make_context("obsctl", [], resilient_parsing=True)):
+        params = command.get_params(ctx)
+        for index, p in enumerate(params):
+            if not is_format_option(p):
+                continue
+            checked += 1
+            spec = TREE[" ".join(path)][PARAMS][index][8]
+            if not (spec and spec[0] in ("choices", "live")):
+                missing.append(" ".join(path))
+    assert checked >= 10
+    assert missing == [], "give -o FORMAT a help like 'table, json or yaml.' or an autocompletion="
 
 
 @pytest.mark.parametrize(
