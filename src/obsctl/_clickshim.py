@@ -1,4 +1,5 @@
-"""The one place obsctl reaches into typer's vendored click (typer>=0.26 ships it as `typer._click`).
+"""The one place obsctl reaches into typer's private modules (its vendored click, `typer._click`,
+and its completion helpers).
 
 Everything else imports typer's public API only; when typer moves these, this module (and its test,
 tests/cli/test_root.py) is the one thing to change.
@@ -11,7 +12,7 @@ from typing import Any
 
 from typer._click.exceptions import ClickException
 
-__all__ = ["ClickException", "custom_completer", "is_file_type"]
+__all__ = ["ClickException", "custom_completer", "is_file_type", "sanitize_help_text"]
 
 
 def custom_completer(param: Any) -> Callable[..., Any] | None:
@@ -36,3 +37,10 @@ def is_file_type(param_type: Any) -> bool:
     from typer._click.types import File
 
     return isinstance(param_type, File)
+
+
+def sanitize_help_text(text: str) -> str:
+    """What typer's zsh/fish completion prints for a help text (rich markup rendered to plain text)."""
+    from typer._completion_classes import _sanitize_help_text
+
+    return _sanitize_help_text(text)

@@ -160,8 +160,7 @@ def stable_help(path: tuple[str, ...]) -> str | None:
 
 def sanitized(helps: set[str]) -> dict[str, tuple[str, str]]:
     """zsh/fish descriptions that typer's rich markup pass would change (usually none)."""
-    from typer._completion_classes import _sanitize_help_text
-
+    from obsctl._clickshim import sanitize_help_text
     from obsctl._fast import _fish_space, _zsh_escape
 
     old = os.environ.get("COLUMNS")
@@ -170,7 +169,7 @@ def sanitized(helps: set[str]) -> dict[str, tuple[str, str]]:
         out = {}
         for h in sorted(helps):
             zsh, fish = _zsh_escape(h), _fish_space(h)
-            z, f = _sanitize_help_text(zsh), _sanitize_help_text(fish)
+            z, f = sanitize_help_text(zsh), sanitize_help_text(fish)
             if (z, f) != (zsh, fish):
                 out[h] = (z, f)
         return out

@@ -187,6 +187,10 @@ def test_click_shim_matches_typer():
     by_name = {p.name: p for p in root.params}
     assert custom_completer(by_name["context"]) is complete_context
     assert custom_completer(by_name["debug"]) is None
+    from obsctl._clickshim import is_file_type, sanitize_help_text
+
+    assert sanitize_help_text("plain [bold]text[/bold]") == "plain text"
+    assert not is_file_type(by_name["config"].type)
 
 
 def _run_entry(module: str, args: list[str]) -> tuple[int, str, str, bool]:
