@@ -219,25 +219,19 @@ def format_items(
     """The lines typer's completion classes print for these items, per shell."""
     if shell == "bash":
         return "\n".join(value for value, _ in items)
-    if shell == "zsh":
-        lines = []
-        for value, help_text in items:
-            if help_text:
-                shown = sanitized[help_text][0] if help_text in sanitized else _zsh_escape(help_text)
-                lines.append(f'"{_zsh_escape(value)}":"{shown}"')
-            else:
-                lines.append(f'"{_zsh_escape(value)}"')
-        return "_arguments '*: :((" + "\n".join(lines) + "))'" if lines else "_files"
-    if env.get("_TYPER_COMPLETE_FISH_ACTION") != "get-args" or not items:
+    if shell == "fish" and (env.get("_TYPER_COMPLETE_FISH_ACTION") != "get-args" or not items):
         return ""
+    which, plain = (0, _zsh_escape) if shell == "zsh" else (1, _fish_space)
     lines = []
     for value, help_text in items:
-        if help_text:
-            shown = sanitized[help_text][1] if help_text in sanitized else _fish_space(help_text)
-            lines.append(f"{value}\t{shown}")
+        shown = (sanitized[help_text][which] if help_text in sanitized else plain(help_text)) if help_text else None
+        if shell == "zsh":
+            lines.append(f'"{_zsh_escape(value)}":"{shown}"' if shown is not None else f'"{_zsh_escape(value)}"')
         else:
-            lines.append(value)
-    return "\n".join(lines)
+            lines.append(f"{value}\t{shown}" if shown is not None else value)
+    if shell == "fish":
+        return "\n".join(lines)
+    return "_arguments '*: :((" + "\n".join(lines) + "))'" if lines else "_files"
 
 
 def _fish_space(text: str) -> str:

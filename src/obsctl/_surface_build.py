@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from obsctl._fast import source_digest
@@ -134,19 +135,25 @@ def render_help(path: tuple[str, ...], columns: int, home: str) -> tuple[int, st
     from obsctl.cli import app
 
     env = {"COLUMNS": str(columns), "HOME": home, "XDG_CONFIG_HOME": os.path.join(home, ".config")}
-    saved = {k: os.environ.get(k) for k in env}
     out, err = io.StringIO(), io.StringIO()
-    os.environ.update(env)
+    with environ(env), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = get_command(app).main(args=[*path, "--help"], prog_name="obsctl", standalone_mode=False)
+    return int(code or 0), out.getvalue(), err.getvalue()
+
+
+@contextmanager
+def environ(values: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with these values for the duration (the CLI reads os.environ directly)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = get_command(app).main(args=[*path, "--help"], prog_name="obsctl", standalone_mode=False)
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return int(code or 0), out.getvalue(), err.getvalue()
 
 
 def stable_help(path: tuple[str, ...]) -> str | None:
@@ -163,21 +170,14 @@ def sanitized(helps: set[str]) -> dict[str, tuple[str, str]]:
     from obsctl._clickshim import sanitize_help_text
     from obsctl._fast import _fish_space, _zsh_escape
 
-    old = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100000"  # one line: never re-wrap a description
-    try:
-        out = {}
+    out = {}
+    with environ({"COLUMNS": "100000"}):  # one line: never re-wrap a description
         for h in sorted(helps):
             zsh, fish = _zsh_escape(h), _fish_space(h)
             z, f = sanitize_help_text(zsh), sanitize_help_text(fish)
             if (z, f) != (zsh, fish):
                 out[h] = (z, f)
-        return out
-    finally:
-        if old is None:
-            os.environ.pop("COLUMNS", None)
-        else:
-            os.environ["COLUMNS"] = old
+    return out
 
 
 def build_tree() -> dict[str, dict[str, Any]]:

@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
@@ -22,6 +21,7 @@ from obsctl import __version__
 from obsctl._argv import hoist_global_options
 from obsctl.config.complete import complete_context
 from obsctl.core.errors import ExitCode, NotBuiltError, ObsctlError
+from obsctl.core.lazycli import LazyCommands, build_command
 
 __all__ = ["GROUPS", "app", "hoist_global_options", "main"]
 
@@ -50,45 +50,13 @@ def _module_exists(module: str) -> bool:
         return False
 
 
-class _LazyCommands(MutableMapping[str, Any]):
-    """The root's sub-commands: names known up front, each group imported and built on first use."""
-
-    def __init__(self, names: list[str], build: Callable[[str], Any]) -> None:
-        self._names = names
-        self._built: dict[str, Any] = {}
-        self._build = build
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self._built:
-            if name not in self._names:
-                raise KeyError(name)
-            self._built[name] = self._build(name)
-        return self._built[name]
-
-    def __setitem__(self, name: str, command: Any) -> None:
-        if name not in self._names:
-            self._names.append(name)
-        self._built[name] = command
-
-    def __delitem__(self, name: str) -> None:
-        self._names.remove(name)
-        self._built.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._names))
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
 def build_group(name: str) -> Any:
     """Import `obsctl.<name>.commands` and build its click group, exactly as `add_typer` would."""
     module, placeholder = GROUPS[name]
+    if not placeholder or _module_exists(module):
+        return build_command(name, importlib.import_module(module).app)
     holder = typer.Typer(rich_markup_mode=None, add_completion=False)
-    if placeholder and not _module_exists(module):
-        _not_built(holder, name, placeholder)
-    else:
-        holder.add_typer(importlib.import_module(module).app, name=name)
+    _not_built(holder, name, placeholder)
     return typer.main.get_group(holder).commands[name]
 
 
@@ -98,7 +66,7 @@ class ObsctlGroup(TyperGroup):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         eager = dict(self.commands)
-        self.commands = _LazyCommands(list(GROUPS), build_group)
+        self.commands = LazyCommands(list(GROUPS), build_group)
         for name, command in eager.items():
             self.commands[name] = command
 

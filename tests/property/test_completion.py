@@ -17,7 +17,7 @@ from typer.main import get_command
 
 from obsctl._complete import COMMANDS, OPTS, PARAMS, SECONDARY, complete, resolve
 from obsctl._fast import format_items, split_arg_string
-from obsctl._surface_build import live_table
+from obsctl._surface_build import environ, live_table
 from obsctl.cli import app
 
 ROOT = get_command(app)  # one root for every live completion, its groups built once
@@ -45,19 +45,10 @@ def live(shell: str, words: list[str], incomplete: str, env: dict[str, str]) -> 
     )
     if shell == "fish":
         extra["_TYPER_COMPLETE_FISH_ACTION"] = "get-args"
-    variables = {**env, "_OBSCTL_COMPLETE": f"complete_{shell}", **extra}
-    saved = {k: os.environ.get(k) for k in variables}
     out = io.StringIO()
-    os.environ.update(variables)
-    try:
-        with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
-            ROOT.main(args=[], prog_name="obsctl")
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    variables = {**env, "_OBSCTL_COMPLETE": f"complete_{shell}", **extra}
+    with environ(variables), contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        ROOT.main(args=[], prog_name="obsctl")
     return out.getvalue()
 
 
