@@ -14,7 +14,6 @@ Public API (stable, used by the live half of `obsctl alerts`):
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.config_model import (
@@ -30,6 +29,8 @@ from obsctl.alerts.config_model import (
 from obsctl.core.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from obsctl.alerts.config_decode import _Decoder
     from obsctl.alerts.inhibit import InhibitRule
     from obsctl.alerts.timeintervals import TimeIntervalSpec

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-import typer
-
 from obsctl.core.errors import UsageError
 from obsctl.core.output import Output
 from obsctl.core.timeparse import utcnow
 
 if TYPE_CHECKING:
     import httpx
+    import typer
 
     from obsctl.core.http import ApiClient
     from obsctl.core.settings import BackendSettings, Settings

@@ -6,21 +6,16 @@ Data goes to stdout, messages to stderr. Rich is used only for human-sized table
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import math
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
-import typer
-
-from obsctl.core.params import output_option
+from obsctl.core.term import terminal_columns
 from obsctl.core.timeparse import to_rfc3339
 
 if TYPE_CHECKING:
@@ -29,7 +24,20 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 RICH_ROW_LIMIT = 500
 
-OutputOpt = Annotated[str | None, output_option(OUTPUT_FORMATS)]
+if TYPE_CHECKING:
+    OutputOpt = Annotated[str | None, ...]
+
+
+def __getattr__(name: str) -> Any:
+    """`OutputOpt` (a typer option) is built on first use: rendering alone never imports typer."""
+    if name == "OutputOpt":
+        from obsctl.core.params import output_option
+
+        value = Annotated[str | None, output_option(OUTPUT_FORMATS)]
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _ANSI = {
     "bold": "1",
@@ -75,6 +83,8 @@ def check_format(fmt: str | None, allowed: Sequence[str] = OUTPUT_FORMATS) -> st
         return None
     value = fmt.lower()
     if value not in allowed:
+        import typer
+
         raise typer.BadParameter(
             f"unknown format {fmt!r}; choose one of {', '.join(allowed)}", param_hint="'-o'"
         )
@@ -123,6 +133,8 @@ def _json_default(value: Any) -> Any:
 
 def dumps_json(obj: Any, indent: bool = True) -> str:
     """JSON text; NaN/Inf are written as strings so every parser accepts the output."""
+    import json  # here, not at the top: a TSV or table answer never needs it
+
     return json.dumps(
         _finite(obj),
         indent=2 if indent else None,
@@ -143,6 +155,8 @@ def _finite(obj: Any) -> Any:
 
 
 def dumps_yaml(obj: Any) -> str:
+    import json
+
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -184,7 +198,7 @@ class Output:
         except (AttributeError, ValueError):
             err_tty = False
         self.stderr_color = bool(color) and err_tty
-        self.width = width or shutil.get_terminal_size((100, 24)).columns
+        self.width = width or terminal_columns(os.environ, 100)
 
     # --- messages (stderr) -------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -263,13 +277,17 @@ class Output:
         """Render a View in any format (None: table on a TTY, headerless TSV piped)."""
         if fmt in ("json", "yaml"):
             doc = view.document
-            self.render_document(doc if doc is not None else [_plain(r, view.columns) for r in view.rows], fmt)
+            self.render_document(
+                doc if doc is not None else [_plain(r, view.columns) for r in view.rows], fmt
+            )
             return
         if fmt == "jsonl":
             items: Any = view.records if view.records is not None else view.document
             if items is None:
                 items = [_plain(r, view.columns) for r in view.rows]
-            self.write_lines(dumps_json(i, indent=False) for i in (items if isinstance(items, (list, tuple)) else [items]))
+            self.write_lines(
+                dumps_json(i, indent=False) for i in (items if isinstance(items, (list, tuple)) else [items])
+            )
             return
         rows = view.rows
         if view.human and self.is_human(fmt):
@@ -304,6 +322,8 @@ class Output:
             )
             return
         if fmt == "csv":
+            import csv
+
             buf = io.StringIO()
             writer = csv.writer(buf, lineterminator="\n")
             writer.writerow([c.key for c in cols])
