@@ -15,7 +15,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from obsctl.core.errors import UsageError
 from obsctl.core.output import Output
-from obsctl.core.timeparse import utcnow
 
 if TYPE_CHECKING:
     import httpx
@@ -23,6 +22,13 @@ if TYPE_CHECKING:
 
     from obsctl.core.http import ApiClient
     from obsctl.core.settings import BackendSettings, Settings
+
+
+def _utcnow() -> datetime:
+    """timeparse.utcnow, imported on first use (most runs never ask for the time)."""
+    from obsctl.core.timeparse import utcnow
+
+    return utcnow()
 
 
 @dataclass
@@ -34,7 +40,7 @@ class Seams:
     stderr: IO[str] | None = None
     stdout_isatty: bool | None = None
     transport: httpx.BaseTransport | None = None
-    now: Callable[[], datetime] = utcnow
+    now: Callable[[], datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
 
 
