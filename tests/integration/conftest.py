@@ -1,23 +1,49 @@
-"""Session-wide real servers. Every test in this folder is an integration test."""
+"""Session-wide real servers, each started on first use. Every test in this folder is an
+integration test.
+
+`prometheus` is the one Prometheus of a test run, shared by every folder: it scrapes itself, the
+KnownExporter and a port where nothing listens (down) every second, evaluates RULES every second,
+stores exemplars, and starts with HISTORY_SECONDS of the exporter's past backfilled, so tests that
+need history have it at once. Tests that need another config (rules of their own, an Alertmanager)
+start a private one with `start_prometheus`.
+"""
 
 from __future__ import annotations
 
-import json
-import urllib.request
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration.exporter import HISTORY_SECONDS, KnownExporter, known_history
 from tests.integration.servers import (
-    KnownExporter,
     Server,
+    free_port,
+    get_json,
     start_alertmanager,
     start_blackbox,
     start_prometheus,
     start_redis,
     wait_until,
 )
+
+RULES = """groups:
+  - name: obsctl-test
+    interval: 1s
+    rules:
+      - alert: AlwaysFiring
+        expr: vector(1)
+        for: 0s
+        labels: {severity: page}
+        annotations: {summary: "always firing, for tests"}
+      - alert: AlwaysPending
+        expr: vector(2)
+        for: 1h
+        labels: {severity: ticket}
+      - record: obsctl:test_requests:sum
+        expr: sum(obsctl_test_requests_total)
+"""
 
 BASIC_AM_CONFIG = """route:
   receiver: default
@@ -58,20 +84,55 @@ def exporter() -> Iterator[KnownExporter]:
 
 @pytest.fixture(scope="session")
 def prometheus(tmp_path_factory: pytest.TempPathFactory, exporter: KnownExporter) -> Iterator[Server]:
-    """Prometheus scraping itself and the known exporter every second, with both targets up."""
-    server = start_prometheus(tmp_path_factory.mktemp("prometheus"), scrape_targets=[exporter.address])
+    """The shared Prometheus 2.42 (see the module docstring), once every target has been scraped and
+    the rules evaluated. `extra`: `dead` (the down target) and `history_end` (unix seconds of the
+    last backfilled sample; the history covers the HISTORY_SECONDS before it)."""
+    work = tmp_path_factory.mktemp("prometheus")
+    dead = f"127.0.0.1:{free_port()}"
+    rules = Path(work) / "rules.yml"
+    rules.write_text(RULES)
+    history_end = 0
 
-    def both_up() -> bool:
-        url = f"{server.url}/api/v1/query?query=sum(up)"
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
-            result = json.load(resp)["data"]["result"]
-        return bool(result) and float(result[0]["value"][1]) >= 2
+    def history(port: int) -> str:
+        nonlocal history_end
+        history_end = int(time.time()) - 1
+        return known_history(
+            end=history_end,
+            seconds=HISTORY_SECONDS,
+            exporter=exporter.address,
+            dead=dead,
+            prometheus=f"127.0.0.1:{port}",
+        )
 
-    if not wait_until(both_up, timeout=30):
+    server = start_prometheus(
+        work,
+        scrape_targets=[exporter.address, dead],
+        rule_files=[rules],
+        extra_args=["--enable-feature=exemplar-storage"],
+        history=history,
+    )
+    server.extra.update(dead=dead, history_end=str(history_end))
+    if not wait_until(lambda: _scraped_and_evaluated(server), timeout=30, interval=0.1):
+        logs = server.logs()
         server.stop()
-        raise RuntimeError("prometheus targets did not come up:\n" + server.logs())
+        raise RuntimeError("the shared Prometheus did not scrape its targets or evaluate its rules:\n" + logs)
     yield server
     server.stop()
+
+
+def _scraped_and_evaluated(server: Server) -> bool:
+    """Live state the backfill cannot provide: target health, rule state, stored exemplars."""
+    targets = get_json(server, "/api/v1/targets", state="active")["data"]["activeTargets"]
+    alerts = get_json(server, "/api/v1/alerts")["data"]["alerts"]
+    now = str(int(time.time()))
+    exemplars = get_json(
+        server, "/api/v1/query_exemplars", query="obsctl_test_requests_total", start="0", end=now
+    )["data"]
+    return (
+        sorted(t["health"] for t in targets) == ["down", "up", "up"]
+        and any(a["state"] == "firing" for a in alerts)
+        and bool(exemplars)
+    )
 
 
 @pytest.fixture(scope="session")
