@@ -94,7 +94,8 @@ class _Hello(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    trustme = pytest.importorskip("trustme")
+    import trustme
+
     ca = trustme.CA()
     cert = ca.issue_cert("localhost", "127.0.0.1")
     d = tmp_path_factory.mktemp("tls")
