@@ -217,7 +217,7 @@ def origin() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def self_signed() -> Iterator[str]:
     """A TLS server whose CA no client is given."""
-    trustme = pytest.importorskip("trustme")
+    import trustme
     with serving(_Origin, trustme.CA().issue_cert("localhost", "127.0.0.1")) as port:
         yield f"127.0.0.1:{port}"
 
@@ -394,7 +394,7 @@ def test_http_probe_connects_by_address_with_the_name_in_sni_and_host(
 ):
     """The certificate names only `localhost`: verification passes only if SNI/verification use the
     name while the probe connects to the resolved address; the expiry is read either way."""
-    trustme = pytest.importorskip("trustme")
+    import trustme
     if not with_cryptography:
         monkeypatch.setitem(sys.modules, "cryptography", None)  # import fails: the DER walk reads notAfter
     ca = trustme.CA()
