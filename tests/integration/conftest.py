@@ -68,7 +68,8 @@ def exporter() -> KnownExporter:
 def prometheus(exporter: KnownExporter) -> Server:
     """The shared Prometheus 2.42 (tests/integration/shared.py), once every target has been scraped
     and the rules evaluated. `extra`: `dead` (the down target) and `history_end` (unix seconds of
-    the last backfilled sample; the history covers the HISTORY_SECONDS before it)."""
+    the last backfilled sample; the history covers the HISTORY_SECONDS before it). Every folder
+    shares it: never reload its config, delete series or otherwise change it from a test."""
     return SHARED.server()
 
 

@@ -3,7 +3,7 @@
 Both run as separate processes (side by side) against the shared Prometheus at the same fixed,
 whole-second times. "past" expressions are evaluated inside the backfilled history (the exporter's
 series, rates and histograms over it); "live" ones over what Prometheus scraped and evaluated itself
-(its own counters, the recording rule), a couple of seconds back so every sample up to then is
+(its own counters, the recording rule), three seconds back so every sample up to then is
 stored. Series (label sets) and values (the exact strings Prometheus sent, NaN and +Inf included)
 must be identical.
 """
@@ -73,13 +73,13 @@ def canonical(result: Any) -> Any:
 
 
 def evaluation_time(prometheus: Server, when: str) -> int:
-    """Past: half a minute before the end of the backfill. Live: two seconds ago, once Prometheus
+    """Past: half a minute before the end of the backfill. Live: three seconds ago, once Prometheus
     has scraped itself at least twice and evaluated its rules by then (waits only right after start)."""
     if when == "past":
         return int(prometheus.extra["history_end"]) - 30
 
     def settled() -> bool:
-        at = str(int(time.time()) - 2)
+        at = str(int(time.time()) - 3)
         scrapes = get_json(
             prometheus, "/api/v1/query", query="count_over_time(prometheus_build_info[5s])", time=at
         )
@@ -88,7 +88,7 @@ def evaluation_time(prometheus: Server, when: str) -> int:
         return bool(results) and float(results[0]["value"][1]) >= 2 and bool(rule["data"]["result"])
 
     assert wait_until(settled, timeout=20, interval=0.2), "Prometheus has no settled live data"
-    return int(time.time()) - 2
+    return int(time.time()) - 3
 
 
 def obsctl(expr: str, *args: str) -> list[str]:
