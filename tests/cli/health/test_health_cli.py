@@ -109,11 +109,12 @@ def test_failures_explain_themselves_in_the_table(run_cli, tmp_path):
     ]
 
 
-def test_postgres_without_driver_names_the_extra(run_cli, tmp_path, monkeypatch):
+def test_postgres_without_driver_names_the_extra(run_cli, tmp_path):
     # psycopg is the optional extra obsctl[postgres]: hide it whether or not it is installed here
     # (a None entry in sys.modules makes `import psycopg` raise ImportError).
-    monkeypatch.setitem(sys.modules, "psycopg", None)
-    result = run_cli(["health", "-f", write(tmp_path, PROBES), "--only", "pg", "-o", "json"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "psycopg", None)
+        result = run_cli(["health", "-f", write(tmp_path, PROBES), "--only", "pg", "-o", "json"])
     r = json.loads(result.stdout)["results"][0]
     assert r["error"] == "the postgres probe needs the psycopg driver: pip install 'obsctl[postgres]'"
     assert r["target"] == "host=127.0.0.1 user=app password=REDACTED"
