@@ -431,7 +431,7 @@ def test_progress_bar_only_when_stderr_is_a_terminal():
     import io
 
     from obsctl.core.context import AppContext, Seams
-    from obsctl.metrics.commands import _finish_progress, _progress_bar
+    from obsctl.metrics.commands.export import _finish_progress, _progress_bar
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -446,3 +446,49 @@ def test_progress_bar_only_when_stderr_is_a_terminal():
     assert err.getvalue() == "\rexporting [█████████░░░░░░░░░░░░░░░░░░░░░] 3/10 chunks, 12,345 samples\n"
     piped = AppContext(Seams(env={}, stdout=io.StringIO(), stderr=io.StringIO(), stdout_isatty=False))
     assert _progress_bar(piped) is None
+
+
+def test_scrape_latin1_file_warns_once_and_still_lists_every_sample(run_cli, tmp_path):
+    # Issue 9.16: a Latin-1 page was decoded with replacement characters silently.
+    path = tmp_path / "latin1.prom"
+    path.write_bytes('a{city="Zürich"} 1\nb{city="Málaga"} 2\n'.encode("latin-1"))
+    result = run_cli(["metrics", "scrape", str(path), "-o", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        '"a{city=""Z\ufffdrich""}",untyped,1',
+        '"b{city=""M\ufffdlaga""}",untyped,2',
+    ]
+    warnings = [line for line in result.stderr.splitlines() if "not UTF-8" in line]
+    assert len(warnings) == 1 and "line 1" in warnings[0]
+
+
+def test_scrape_streams_csv_rows_equal_to_the_buffered_table(run_cli):
+    path = PROM / "prometheus_server_237_families.prom"
+    csv_rows = run_cli(["metrics", "scrape", str(path), "-o", "csv"]).stdout.splitlines()
+    expo_rows = run_cli(["metrics", "scrape", str(path), "-o", "json"])
+    docs = json.loads(expo_rows.stdout)
+    assert len(csv_rows) - 1 == sum(len(d["samples"]) for d in docs)
+    assert csv_rows[0] == "series,type,value"
+
+
+def test_scrape_table_past_its_buffer_says_so_and_keeps_every_row(run_cli, monkeypatch, tmp_path):
+    import obsctl.metrics.scrape_render as sr
+
+    monkeypatch.setattr(sr, "TABLE_BUFFER", 5)
+    path = tmp_path / "m.prom"
+    path.write_text("".join(f'm{{i="{i}"}} {i}\n' for i in range(12)))
+    result = run_cli(["metrics", "scrape", str(path), "-o", "table"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["SERIES", "TYPE", "VALUE"] and len(lines) == 13
+    assert lines[-1].split() == ['m{i="11"}', "untyped", "11"]
+    assert "columns are as wide as the first 5" in result.stderr
+
+
+def test_scrape_match_on_a_sample_name_keeps_the_whole_family_streaming(run_cli):
+    path = PROM / "docs_text_format_example_value_added.prom"
+    result = run_cli(["metrics", "scrape", str(path), "--match", "_sum$", "-o", "tsv"])
+    names = [line.split("\t")[0] for line in result.stdout.splitlines()[1:]]
+    assert names[0] == 'http_request_duration_seconds_bucket{le="0.05"}'
+    assert names[-1] == "rpc_duration_seconds_count"
+    assert len(names) == 15

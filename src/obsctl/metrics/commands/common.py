@@ -1,0 +1,154 @@
+"""Shared pieces of the `obsctl metrics` verbs: the group, its flags and small helpers.
+
+Imported on every start (and every TAB press), so only typer and the light output types are
+imported here; each verb imports its logic inside its body.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from obsctl.core.context import AppContext
+    from obsctl.metrics.client import PromClient
+    from obsctl.metrics.explore import Table
+    from obsctl.metrics.window import Window
+
+app = typer.Typer(
+    name="metrics",
+    help=(
+        "Query Prometheus and compatibles (Thanos, Mimir, VictoriaMetrics), or read an app's /metrics.\n\n"
+        "The server comes from the current context (`obsctl config`), OBSCTL_PROMETHEUS_URL or --url.\n\n"
+        "\b\nExamples:\n"
+        "  obsctl metrics query 'rate(http_requests_total[5m])' --since 1h\n"
+        "  obsctl metrics query up -o graph --since 30m --legend '{{job}}/{{instance}}'\n"
+        "  obsctl metrics targets --check\n"
+        "  obsctl metrics scrape http://localhost:8000/metrics --match '^http_'"
+    ),
+    no_args_is_help=True,
+)
+
+QUERY_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "graph")
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option("--url", help="Prometheus URL for this command (overrides the context).", metavar="URL"),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option("--since", help="Range: this long before --to (e.g. 15m, 1h, 7d).", metavar="DURATION"),
+]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="Range start: now-1h, 2026-01-02T03:04:05Z, unix seconds.", metavar="TIME"),
+]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Range end (default now).", metavar="TIME")]
+MatchOpt = Annotated[
+    list[str] | None,
+    typer.Option("--match", "-m", help="Series selector to restrict to (repeatable).", metavar="SELECTOR"),
+]
+
+
+@app.callback()
+def metrics_group(ctx: typer.Context, url: UrlOpt = None) -> None:
+    """Query Prometheus and compatibles, or read an app's /metrics."""
+    if url:
+        app_context(ctx, url)
+
+
+def app_context(ctx: typer.Context, url: str | None = None) -> AppContext:
+    from obsctl.core.context import AppContext
+
+    actx = AppContext.of(ctx)
+    if url:
+        from obsctl.core.settings import check_url
+
+        try:
+            check_url(url, "--url")
+        except Exception as exc:  # ConfigError is exit 2 already; keep the flag's name in it
+            raise typer.BadParameter(str(exc), param_hint="'--url'") from None
+        actx.override("prometheus", url=url)
+    return actx
+
+
+def prom_client(actx: AppContext) -> PromClient:
+    from obsctl.metrics.client import PromClient
+
+    return PromClient(actx.client("prometheus"))
+
+
+def check_output(output: str | None, allowed: tuple[str, ...] | None = None) -> str | None:
+    from obsctl.core.output import OUTPUT_FORMATS, check_format
+
+    return check_format(output, allowed or OUTPUT_FORMATS)
+
+
+def notes(actx: AppContext, res: Any) -> None:
+    """Server warnings and infos go to stderr, never into the data."""
+    for w in res.warnings:
+        actx.out.warn(f"prometheus: {w}")
+    for i in res.infos:
+        actx.out.info(f"obsctl: info: prometheus: {i}")
+
+
+def emit(actx: AppContext, table: Table, fmt: str | None) -> None:
+    """Render an explore Table: documents for json/yaml, records for jsonl, rows otherwise."""
+    out = actx.out
+    if fmt in ("json", "yaml"):
+        out.render_document(table.document, fmt)
+        return
+    if fmt == "jsonl":
+        from obsctl.core.output import dumps_json
+
+        items = table.records if table.records is not None else table.document
+        items = items if isinstance(items, list) else [items]
+        out.write_lines(dumps_json(i, indent=False) for i in items)
+        return
+    rows = table.rows
+    human_fmt = fmt in ("table", "wide") or (fmt is None and out.is_tty)
+    if human_fmt and table.human:
+        rows = [{**r, **{k: f(r.get(k)) for k, f in table.human.items() if k in r}} for r in rows]
+    out.render_rows(table.columns, rows, fmt)
+
+
+def window_of(actx: AppContext, **flags: Any) -> Window:
+    from obsctl.metrics.window import resolve_window
+
+    return resolve_window(actx.now(), **flags)
+
+
+def span(
+    actx: AppContext, since: str | None, start: str | None, end: str | None
+) -> tuple[float | None, float | None]:
+    """Optional [start, end] for the metadata endpoints (series, labels, label values)."""
+    if since is None and start is None and end is None:
+        return None, None
+    w = window_of(actx, since=since, start=start, end=end, step=None)
+    return w.start_s, w.end_s
+
+
+def need_expr(expr: str, what: str = "EXPR") -> str:
+    from obsctl.core.errors import UsageError
+
+    if not expr.strip():
+        raise UsageError(f"{what} is empty", hint="give a PromQL expression, e.g. 'up'")
+    return expr
+
+
+def server_timeout(actx: AppContext, timeout: str | None) -> str | None:
+    """--timeout goes to Prometheus (evaluation limit) and stretches the HTTP timeout to fit."""
+    if timeout is None:
+        return None
+    from obsctl.core.errors import UsageError
+    from obsctl.core.timeparse import format_duration, parse_duration
+
+    try:
+        seconds = parse_duration(timeout).total_seconds()
+    except ValueError as exc:
+        raise UsageError(f"--timeout: {exc}") from None
+    if seconds <= 0:
+        raise UsageError(f"--timeout must be positive, got {timeout!r}")
+    actx.override("prometheus", timeout=seconds + 5)
+    return format_duration(seconds)
