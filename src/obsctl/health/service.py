@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from obsctl.core.errors import CheckFailed, ConfigError, UsageError
 from obsctl.health.model import FAIL, WARN, ProbeSpec, RunReport
-from obsctl.health.probes import ProbeEnv
+from obsctl.health.probes import ProbeEnv, redact_result
 from obsctl.health.runner import RunOptions, prepare, run, select
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def probe_env(actx: AppContext, probes: Sequence[ProbeSpec], source: str) -> Pro
 def run_once(probes: Sequence[ProbeSpec], penv: ProbeEnv, opts: HealthOptions, now_text: str) -> RunReport:
     started = time.perf_counter()
     results = run(probes, penv, RunOptions(concurrency=opts.concurrency, fail_fast=opts.fail_fast))
+    results = [redact_result(r) for r in results]  # one redaction for every format and column
     return RunReport(tuple(results), (time.perf_counter() - started) * 1000, now_text, strict=opts.strict)
 
 

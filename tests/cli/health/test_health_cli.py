@@ -97,15 +97,40 @@ def test_failures_explain_themselves_in_the_table(run_cli, tmp_path):
     result = run_cli(["health", "-f", write(tmp_path, PROBES), "-o", "table"])
     assert result.exit_code == 1
     out = result.stdout
-    assert "fail    false  run sh -c echo password=hunter2 >&2; exit 4  exit: expected 0, observed 4" in out
+    # Issue 9.2: the CHECK column went unredacted while the excerpt under it was redacted.
+    assert "fail    false  run sh -c echo password=REDACTED >&2; exit 4  exit: expected 0, observed 4" in out
     assert (
-        "FAIL false: run sh -c echo password=hunter2 >&2; exit 4\n  exit: expected 0, observed 4\n  body: password=REDACTED"
+        "FAIL false: run sh -c echo password=REDACTED >&2; exit 4\n  exit: expected 0, observed 4\n  body: password=REDACTED"
         in out
     )
+    assert "hunter2" not in out
     assert result.stderr.splitlines() == [
         "1 passed, 2 failed (3 checks in " + result.stderr.split(" in ", 1)[1].splitlines()[0],
         "obsctl: error: 2 checks failed: false, pg",
     ]
+
+
+@pytest.mark.parametrize(
+    "fmt", ["table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "junit", "prometheus"]
+)
+def test_every_format_and_column_redacts_the_same_secrets(run_cli, tmp_path, fmt):
+    # Issue 9.2: -o json/yaml printed ?token= in `target`; the command line showed its secrets.
+    probes = {
+        "probes": [
+            {"name": "web", "http": {"url": "http://127.0.0.1:1/health?token=QueryTok321"}},
+            {"name": "cmd", "command": {"run": ["sh", "-c", "exit 3", "--api-key=CmdKey999"]}},
+            {"name": "user", "http": {"url": "http://bob:PassW0rd55@127.0.0.1:1/"}},
+        ]
+    }
+    result = run_cli(["health", "-f", write(tmp_path, probes), "-o", fmt])
+    assert result.exit_code == 1, result.output
+    for secret in ("QueryTok321", "CmdKey999", "PassW0rd55"):
+        assert secret not in result.stdout and secret not in result.stderr
+    if fmt in ("json", "yaml"):
+        doc = json.loads(result.stdout) if fmt == "json" else yaml.safe_load(result.stdout)
+        targets = {r["name"]: r["target"] for r in doc["results"]}
+        assert targets["web"] == "http://127.0.0.1:1/health?token=REDACTED"
+        assert targets["user"] == "http://bob:REDACTED@127.0.0.1:1/"
 
 
 def test_postgres_without_driver_names_the_extra(run_cli, tmp_path):
@@ -195,7 +220,7 @@ def test_junit_output(run_cli, tmp_path):
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [
         "true: run true",
-        "false: run sh -c echo password=hunter2 >&2; exit 4",
+        "false: run sh -c echo password=REDACTED >&2; exit 4",
     ]
     failure = cases[1].find("failure")
     assert failure is not None

@@ -127,6 +127,41 @@ def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     )
 
 
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
+
+
+def redact(text: str | None) -> str | None:
+    """The one rule every shown text goes through: URLs as core redacts them (userinfo passwords,
+    secret-named query parameters), then credential-looking fields (`token=...`, `"password": ...`)."""
+    if not text:
+        return text
+    if "://" in text:
+        from obsctl.core.http import redact_url
+
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    return redact_text(text)
+
+
+def redact_result(r: CheckResult) -> CheckResult:
+    """A result with every text any output format shows (CHECK, target, summary, error, the
+    assertions, the body excerpt) redacted by the same rule, so json/yaml match the table."""
+    from dataclasses import replace
+
+    assertions = tuple(
+        replace(a, check=redact(a.check) or a.check, expected=redact(a.expected), observed=redact(a.observed))
+        for a in r.assertions
+    )
+    return replace(
+        r,
+        check=redact(r.check) or r.check,
+        summary=redact(r.summary) or r.summary,
+        target=redact(r.target),
+        error=redact(r.error),
+        body_excerpt=redact(r.body_excerpt),
+        assertions=assertions,
+    )
+
+
 def excerpt(text: str, limit: int = 200) -> str:
     """One line, at most `limit` characters."""
     flat = " ".join(text.split())
