@@ -166,3 +166,28 @@ def test_real_mounts_have_no_pseudo_filesystems_or_duplicates():
     devices = [os.stat(m.mountpoint).st_dev for m in mounts]
     assert len(devices) == len(set(devices))
     assert os.stat("/").st_dev in devices
+
+
+def test_prometheus_tls_expiry_is_a_timestamp_in_seconds_and_passes_promtool():
+    import shutil
+    import subprocess
+
+    tls = CheckResult(
+        "tls",
+        "http",
+        "GET https://h/",
+        PASS,
+        "200 OK",
+        observed={"http_status": 200, "cert_not_after": "2027-03-04T05:06:07Z", "cert_days_left": 91.2},
+    )
+    text = prometheus(report(OK, tls, WARNED, FAILED))
+    expected = datetime(2027, 3, 4, 5, 6, 7, tzinfo=timezone.utc).timestamp()
+    assert (
+        f'obsctl_probe_tls_cert_expiry_timestamp_seconds{{probe="tls",check="GET https://h/",kind="http"}} {int(expected)}'
+        in text.splitlines()
+    )
+    assert "days" not in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool (Debian package prometheus) is needed for this test"
+    check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
