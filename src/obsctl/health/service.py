@@ -6,7 +6,7 @@ No printing here except through the renderer, no exits: errors are ObsctlError k
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,14 +86,25 @@ def outcome(report: RunReport) -> None:
     """Raise CheckFailed (exit 1) when the run failed, or warned under --strict."""
     failed = [r for r in report.results if r.status == FAIL]
     if failed:
-        names = ", ".join(sorted({r.name for r in failed}))
         n = len(failed)
-        raise CheckFailed(f"{n} check{'s' if n != 1 else ''} failed: {names}")
+        raise CheckFailed(f"{n:,} check{'s' if n != 1 else ''} failed: {name_list(r.name for r in failed)}")
     warned = [r for r in report.results if r.status == WARN]
     if report.strict and warned:
-        names = ", ".join(sorted({r.name for r in warned}))
         n = len(warned)
-        raise CheckFailed(f"{n} check{'s' if n != 1 else ''} warned and --strict is set: {names}")
+        raise CheckFailed(
+            f"{n:,} check{'s' if n != 1 else ''} warned and --strict is set: {name_list(r.name for r in warned)}"
+        )
+
+
+NAMES_SHOWN = 10
+
+
+def name_list(names: Iterable[str], shown: int = NAMES_SHOWN) -> str:
+    """Probe names for a one-line message: the first few (sorted), then "and N more"."""
+    unique = sorted(set(names))
+    if len(unique) <= shown + 1:  # "and 1 more" would be no shorter than the name
+        return ", ".join(unique)
+    return f"{', '.join(unique[:shown])} and {len(unique) - shown:,} more"
 
 
 def watch(

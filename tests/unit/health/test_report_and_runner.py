@@ -191,3 +191,21 @@ def test_prometheus_tls_expiry_is_a_timestamp_in_seconds_and_passes_promtool():
     assert promtool, "promtool (Debian package prometheus) is needed for this test"
     check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_thousands_of_failures_are_summarised_in_one_short_line():
+    # Issue 9.13: 3,000 failing probes printed one error line listing every name.
+    from obsctl.core.errors import CheckFailed
+    from obsctl.health.service import outcome
+
+    failed = [
+        CheckResult(f"probe-{i:04d}", "tcp", "connect", FAIL, "refused", error="refused") for i in range(3000)
+    ]
+    with pytest.raises(CheckFailed) as err:
+        outcome(report(OK, *failed))
+    message = str(err.value.message)
+    shown = ", ".join(f"probe-{i:04d}" for i in range(10))
+    assert message == f"3,000 checks failed: {shown} and 2,990 more"
+    with pytest.raises(CheckFailed) as err:
+        outcome(report(*failed[:11]))
+    assert err.value.message.endswith("probe-0009, probe-0010")  # all 11: "and 1 more" saves nothing
