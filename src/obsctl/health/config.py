@@ -173,17 +173,25 @@ def load_probes_file(path: str) -> ProbesFile:
     import yaml
 
     if path == "-":
-        text = sys.stdin.read()
+        raw = sys.stdin.buffer.read()
         source = "<stdin>"
     else:
         p = Path(path).expanduser()
         source = str(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            raw = p.read_bytes()
         except FileNotFoundError:
             raise ConfigError(f"{path}: no such probes file", hint="pass an existing file to -f") from None
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read probes file: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{source}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            hint="save the probes file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+        ) from None
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:

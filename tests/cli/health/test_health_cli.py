@@ -333,6 +333,18 @@ def test_invalid_yaml_and_missing_file(run_cli, tmp_path):
     assert missing.stderr.splitlines()[0] == f"obsctl: error: {tmp_path / 'nope.yaml'}: no such probes file"
 
 
+def test_probes_file_that_is_not_utf8_exits_2_naming_the_line(run_cli, tmp_path):
+    # Issue 9.5: UnicodeDecodeError, exit 70.
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("probes:\n  - {name: café, command: 'true'}\n".encode("latin-1"))
+    result = run_cli(["health", "-f", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"obsctl: error: {path}:2: not UTF-8 (byte 0xe9 at offset 22)",
+        "hint: save the probes file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
