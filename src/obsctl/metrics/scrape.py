@@ -1,20 +1,21 @@
 """`obsctl metrics scrape`: read an application's /metrics directly, no Prometheus needed.
 
-A user's app is not a configured backend, so the HTTP client is built here, with the same
-User-Agent, timeout and error style as the shared layer (unreachable -> exit 5, HTTP errors -> 3).
+A user's app is not a configured backend: its URL goes through the shared layer's ad-hoc target
+client (core/target.py), so TLS defaults, proxies, `--debug` and error wording match every other
+request (unreachable -> exit 5, auth refused -> 4, HTTP errors and binary bodies -> 3).
 Prometheus' own Accept header is sent, so apps that support OpenMetrics answer with exemplars.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
-from obsctl.core.errors import BackendError, UnreachableError, UsageError
+from obsctl.core.errors import BackendError, UsageError
 from obsctl.core.output import Output, dumps_json
 from obsctl.metrics.exposition import (
     OPENMETRICS_CONTENT_TYPE,
@@ -53,10 +54,19 @@ def _decoder(where: str, warn: Callable[[str], None]) -> Decoder:
     return Decoder(say)
 
 
+@dataclass(frozen=True)
+class Fetch:
+    """How to fetch a URL: the shared target client's settings for this command."""
+
+    timeout: float
+    env: Mapping[str, str]
+    transport: Any = None
+    debug: bool = False
+    stderr: IO[str] | None = None
+
+
 @contextmanager
-def open_stream(
-    target: str, *, timeout: float, warn: Callable[[str], None], transport: Any = None
-) -> Iterator[Stream]:
+def open_stream(target: str, *, how: Fetch, warn: Callable[[str], None]) -> Iterator[Stream]:
     """Open a URL, a file or `-` (stdin) for streaming; memory stays flat whatever its size.
 
     When the format is not declared (a file, stdin, a URL without an exposition Content-Type) it is
@@ -64,7 +74,7 @@ def open_stream(
     is spooled to a temporary file on the way.
     """
     if is_url(target):
-        with _fetch(target, timeout=timeout, transport=transport) as (shown, chunks, om):
+        with _fetch(target, how=how) as (shown, chunks, om):
             if om is not None:
                 yield Stream(shown, _decoder(shown, warn).lines(chunks), om, True)
                 return
@@ -109,40 +119,52 @@ def _spooled(chunks: Iterable[bytes]) -> Iterator[tuple[BinaryIO, bool]]:
 
 
 @contextmanager
-def _fetch(url: str, *, timeout: float, transport: Any) -> Iterator[tuple[str, Iterator[bytes], bool | None]]:
-    """GET a /metrics URL; yields (redacted URL, body chunks, OpenMetrics per Content-Type or None)."""
+def _fetch(url: str, *, how: Fetch) -> Iterator[tuple[str, Iterator[bytes], bool | None]]:
+    """GET a /metrics URL through the shared ad-hoc target client, streamed; yields (redacted URL,
+    body chunks, OpenMetrics per Content-Type or None). Exit 5 unreachable, 4 auth, 3 HTTP error."""
     import httpx
 
-    from obsctl.core.http import USER_AGENT, error_detail, redact_url
+    from obsctl.core.errors import UnreachableError
+    from obsctl.core.target import RequestFailed, build_target_client, check_status
+    from obsctl.core.urls import redact_url, validate_url
 
+    validate_url(url, "TARGET", example="http://127.0.0.1:8000/metrics")
     shown = redact_url(url)
-    headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
     try:
         with (
-            httpx.Client(timeout=timeout, follow_redirects=True, transport=transport) as client,
-            client.stream("GET", url, headers=headers) as response,
+            build_target_client(
+                timeout=how.timeout, env=how.env, transport=how.transport, debug=how.debug, stderr=how.stderr
+            ) as client,
+            client.open("GET", url, headers={"Accept": ACCEPT}) as got,
         ):
+            response = got.response
             if response.status_code >= 400:
                 response.read()
-                detail = error_detail(response)
-                raise BackendError(
-                    f"{shown} answered {response.status_code}" + (f": {detail}" if detail else ""),
-                    status=response.status_code,
-                )
+                check_status(response, shown)
             ctype = response.headers.get("Content-Type", "")
             om = True if OPENMETRICS_CONTENT_TYPE in ctype else (False if "text/plain" in ctype else None)
-            yield shown, response.iter_bytes(CHUNK), om
-    except httpx.TimeoutException:
-        raise UnreachableError(f"cannot reach {shown}: timed out after {timeout:g}s") from None
-    except httpx.ConnectError as exc:
-        reason = "connection refused" if "refused" in str(exc) or "Errno 111" in str(exc) else str(exc)
-        raise UnreachableError(
-            f"cannot reach {shown}: {reason}", hint="is the application running?"
-        ) from None
-    except httpx.UnsupportedProtocol as exc:
+            yield shown, _text_only(shown, ctype, response.iter_bytes(CHUNK)), om
+    except RequestFailed as exc:
+        hint = exc.info.hint or "is the application running?"
+        raise UnreachableError(f"cannot reach {shown}: {exc.info.reason}", hint=hint) from None
+    except httpx.InvalidURL as exc:
         raise UsageError(f"{shown}: {exc}") from None
-    except httpx.HTTPError as exc:
-        raise UnreachableError(f"cannot reach {shown}: {exc or type(exc).__name__}") from None
+
+
+def _text_only(shown: str, ctype: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The body's chunks, refusing a binary body (protobuf, compressed) at its first chunk."""
+    from obsctl.core.http_errors import binary_share, printable_excerpt
+
+    first = True
+    for chunk in chunks:
+        if first and (b"\0" in chunk[:4096] or binary_share(chunk) > 0.1):
+            raise BackendError(
+                f"{shown} answered a binary body ({ctype or 'no Content-Type'}), not exposition text: "
+                f"{printable_excerpt(chunk)}",
+                hint="point TARGET at the text /metrics endpoint (protobuf-only or compressed bodies are not read)",
+            )
+        first = False
+        yield chunk
 
 
 def samples(stream: Stream, parser: Parser | None = None) -> Iterator[tuple[Family, Sample]]:
@@ -159,7 +181,9 @@ def samples(stream: Stream, parser: Parser | None = None) -> Iterator[tuple[Fami
 
 def parse_error(stream: Stream, exc: ExpositionError) -> Exception:
     """Name the source and line: exit 2 for a file, 3 for an app's answer."""
-    message = f"{stream.where}: {exc}"
+    from obsctl.core.http_errors import printable_excerpt
+
+    message = f"{stream.where}: {printable_excerpt(str(exc), 200)}"
     if stream.from_url:
         return BackendError(f"{message} (the application's exposition is malformed)")
     return UsageError(message, hint="expected Prometheus text format or OpenMetrics")

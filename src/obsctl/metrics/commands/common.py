@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from obsctl.core.params import match_option, url_option
+
 if TYPE_CHECKING:
     from obsctl.core.context import AppContext
     from obsctl.metrics.client import PromClient
@@ -32,22 +34,9 @@ app = typer.Typer(
 
 QUERY_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "graph")
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option("--url", help="Prometheus URL for this command (overrides the context).", metavar="URL"),
-]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option("--since", help="Range: this long before --to (e.g. 15m, 1h, 7d).", metavar="DURATION"),
-]
-FromOpt = Annotated[
-    str | None,
-    typer.Option("--from", help="Range start: now-1h, 2026-01-02T03:04:05Z, unix seconds.", metavar="TIME"),
-]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Range end (default now).", metavar="TIME")]
+UrlOpt = Annotated[str | None, url_option("prometheus")]
 MatchOpt = Annotated[
-    list[str] | None,
-    typer.Option("--match", "-m", help="Series selector to restrict to (repeatable).", metavar="SELECTOR"),
+    list[str] | None, match_option("Series selector to restrict to (repeatable).", metavar="SELECTOR")
 ]
 
 
@@ -141,14 +130,9 @@ def server_timeout(actx: AppContext, timeout: str | None) -> str | None:
     """--timeout goes to Prometheus (evaluation limit) and stretches the HTTP timeout to fit."""
     if timeout is None:
         return None
-    from obsctl.core.errors import UsageError
-    from obsctl.core.timeparse import format_duration, parse_duration
+    from obsctl.core.params import duration_flag
+    from obsctl.core.timeparse import format_duration
 
-    try:
-        seconds = parse_duration(timeout).total_seconds()
-    except ValueError as exc:
-        raise UsageError(f"--timeout: {exc}") from None
-    if seconds <= 0:
-        raise UsageError(f"--timeout must be positive, got {timeout!r}")
+    seconds = duration_flag("--timeout", timeout)
     actx.override("prometheus", timeout=seconds + 5)
     return format_duration(seconds)

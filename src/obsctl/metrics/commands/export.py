@@ -6,17 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from obsctl.metrics.commands.common import (
-    FromOpt,
-    SinceOpt,
-    ToOpt,
-    UrlOpt,
-    app,
-    app_context,
-    check_output,
-    need_expr,
-    prom_client,
-)
+from obsctl.core.params import FromOpt, SinceOpt, ToOpt
+from obsctl.metrics.commands.common import UrlOpt, app, app_context, check_output, need_expr, prom_client
 
 if TYPE_CHECKING:
     from obsctl.core.context import AppContext
@@ -93,7 +84,7 @@ def export(
         if settings is None:
             actx.client("prometheus")  # raises the standard "no prometheus URL" usage error
             return
-        pc = ex.connect(settings, actx.env)
+        pc = ex.connect(settings, actx.env, debug=actx.debug, stderr=actx.out.stderr)
         rows = ex.write_parquet(ex.fetch_frames(pc, plan, progress), str(file))
         _finish_progress(actx)
         actx.out.info(

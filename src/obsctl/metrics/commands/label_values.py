@@ -7,11 +7,9 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
-    FromOpt,
     MatchOpt,
-    SinceOpt,
-    ToOpt,
     UrlOpt,
     app,
     app_context,

@@ -5,11 +5,9 @@ from __future__ import annotations
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
-    FromOpt,
     MatchOpt,
-    SinceOpt,
-    ToOpt,
     UrlOpt,
     app,
     app_context,

@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
+from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
     QUERY_FORMATS,
-    FromOpt,
-    SinceOpt,
-    ToOpt,
     UrlOpt,
     app,
     app_context,

@@ -53,7 +53,8 @@ def scrape(
     seconds = parse_seconds("--timeout", timeout)
     rx = compile_match(match)
     out = actx.out
-    with sc.open_stream(target, timeout=seconds, warn=out.warn, transport=actx.seams.transport) as stream:
+    how = sc.Fetch(seconds, actx.env, actx.seams.transport, actx.debug, out.stderr)
+    with sc.open_stream(target, how=how, warn=out.warn) as stream:
         rows = sc.write(out, stream, rx, families=families, fmt=fmt)
     if not rows and out.is_tty:
         out.info("obsctl: nothing matched" if match else "obsctl: the exposition has no samples")

@@ -7,10 +7,8 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
-    FromOpt,
-    SinceOpt,
-    ToOpt,
     UrlOpt,
     app,
     app_context,
