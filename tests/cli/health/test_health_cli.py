@@ -345,6 +345,15 @@ def test_probes_file_that_is_not_utf8_exits_2_naming_the_line(run_cli, tmp_path)
     ]
 
 
+def test_contexts_file_that_is_not_utf8_exits_2(run_cli, tmp_path):
+    # Issue 9.5: the contexts file likewise ended in UnicodeDecodeError, exit 70.
+    path = tmp_path / "config.yaml"
+    path.write_bytes("contexts:\n  café: {prometheus: {url: 'http://127.0.0.1:9'}}\n".encode("latin-1"))
+    result = run_cli(["health", "--skip", "system"], env={"OBSCTL_CONFIG": str(path)})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"obsctl: error: {path}: not UTF-8 (byte 0xe9 at offset 15)"
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
