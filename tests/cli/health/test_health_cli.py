@@ -362,7 +362,10 @@ def test_contexts_file_that_is_not_utf8_exits_2(run_cli, tmp_path):
             "unknown format 'xml'; choose one of table, wide, json, jsonl, yaml, csv, tsv, junit, prometheus",
         ),
         (["--watch", "often"], "obsctl: error: --watch: invalid duration 'often'"),
-        (["--watch", "100ms"], "obsctl: error: --watch: must be at least 1s, got '100ms' hint: e.g. --watch 10s"),
+        (
+            ["--watch", "100ms"],
+            "obsctl: error: --watch: must be at least 1s, got '100ms' hint: e.g. --watch 10s",
+        ),
         (["-j", "0"], "Invalid value for '-j' / '--concurrency': 0 is not in the range 1<=x<=4096."),
     ],
 )
@@ -538,4 +541,34 @@ def test_backend_auth_refused_stops_that_backend(run_cli):
     r = json.loads(result.stdout)["results"]
     assert [(x["check"], x["status"]) for x in r] == [("ready", "fail")]
     assert r[0]["summary"] == "HTTP 401: check the credentials of prometheus in this context"
+    assert result.exit_code == 1
+
+
+def test_prometheus_and_alertmanager_checks_go_through_their_typed_clients(run_cli):
+    # Issue 8.2: the checks used raw /api/v1 paths; now PromClient's envelope handling applies
+    # (an API error body is reported in the server's words) and a 404 build info only warns.
+    seen: list[httpx.Request] = []
+    error = b'{"status":"error","errorType":"internal","error":"targets unavailable"}'
+    transport = _backend_transport(
+        {
+            ("GET", "/-/ready"): (200, b"ready"),
+            ("GET", "/api/v1/status/buildinfo"): (404, b"404 page not found"),
+            ("GET", "/api/v1/targets"): (500, error),
+            ("GET", "/api/v2/status"): (401, b'{"message":"no"}'),
+        },
+        seen,
+    )
+    env = {"OBSCTL_PROMETHEUS_URL": "http://prom.test", "OBSCTL_ALERTMANAGER_URL": "http://am.test"}
+    result = run_cli(["health", "--skip", "system", "-o", "json"], env=env, transport=transport)
+    doc = json.loads(result.stdout)
+    checks = {(r["name"], r["check"]): r for r in doc["results"]}
+    assert checks[("prometheus", "build info")]["status"] == "warn"
+    targets = checks[("prometheus", "targets")]
+    assert targets["status"] == "fail"
+    assert "500 internal: targets unavailable" in targets["error"]
+    cluster = checks[("alertmanager", "cluster")]
+    assert cluster["status"] == "fail" and "401" in cluster["error"]
+    assert ("GET", "/api/v1/targets", "state=active") in {
+        (r.method, r.url.path, r.url.query.decode()) for r in seen
+    }
     assert result.exit_code == 1
