@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from obsctl.metrics.exposition import Family, Sample, _Parser
 
@@ -32,16 +32,31 @@ class _FastParser(_Parser):
     """The full parser with a fast path for plain sample lines."""
 
     def feed(self, lines: Iterable[str]) -> Iterator[tuple[Family, Sample]]:
+        """As the full parser's feed; the fast path is inlined (it runs once per line of a page)."""
         match = _FAST_LINE.fullmatch
         labels_of = _FAST_LABEL.findall
+        new = tuple.__new__  # a Sample without NamedTuple's Python-level __new__
         om = self.om
+        eof = self.seen_eof
         lineno = 0
         marked: Family | None = None  # the family _family_for last returned
         for lineno, raw in enumerate(lines, 1):
-            m = match(raw)
-            sample = None if m is None or self.seen_eof else _fast_sample(m, om, labels_of)
+            m = None if eof else match(raw)
+            sample: Sample | None = None
+            if m is not None:
+                name, block, value_text, ts_text = m.groups()
+                labels: dict[str, str] = dict(labels_of(block)) if block else {}
+                # A duplicate label or a number float() refuses: the full parser words the error.
+                if not block or len(labels) == block.count('="'):
+                    try:
+                        value = float(value_text)  # what _float does for every text float() accepts
+                        ts = None if ts_text is None else float(ts_text) if om else float(ts_text) / 1000.0
+                        sample = new(Sample, (name, labels, value, ts, None))
+                    except ValueError:
+                        pass
             if sample is None:
                 sample = self.line(raw, lineno)
+                eof = self.seen_eof
                 if sample is None:
                     continue
             cur = self.current
@@ -51,20 +66,6 @@ class _FastParser(_Parser):
                 marked = self._family_for(sample.name, lineno)  # and recorded as sampled
                 yield marked, sample
         self.finish(lineno)
-
-
-def _fast_sample(m: re.Match[str], om: bool, labels_of: Callable[[str], list[Any]]) -> Sample | None:
-    """The sample of a line _FAST_LINE matched, or None to let the full parser read the line."""
-    name, block, value_text, ts_text = m.groups()
-    labels: dict[str, str] = dict(labels_of(block)) if block else {}
-    if block and len(labels) != block.count('="'):
-        return None  # a duplicate label: the full parser names it
-    try:
-        value = float(value_text)  # what _float does for every text float() accepts
-        ts = None if ts_text is None else (float(ts_text) if om else float(ts_text) / 1000.0)
-    except ValueError:
-        return None  # the full parser's error message
-    return Sample(name, labels, value, ts, None)
 
 
 def new_parser(*, openmetrics: bool, fast: bool = True) -> Parser:

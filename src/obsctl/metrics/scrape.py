@@ -220,7 +220,11 @@ def write(out: Output, stream: Stream, rx: re.Pattern[str] | None, *, families: 
             out.render_document(docs, fmt or "json")
         return len(docs)
     if not families:
-        return sr.write_samples(out, sr.matching(samples(stream), rx), fmt)
+        pairs = new_parser(openmetrics=stream.openmetrics).feed(stream.lines)  # the hot path: no wrapper
+        try:
+            return sr.write_samples(out, sr.matching(pairs, rx), fmt)
+        except ExpositionError as exc:
+            raise parse_error(stream, exc) from None
     parser = new_parser(openmetrics=stream.openmetrics)
     counts: dict[int, tuple[int, int]] = {}
     for fam, sample in sr.matching(samples(stream, parser), rx):

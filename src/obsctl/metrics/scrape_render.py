@@ -93,7 +93,7 @@ def series(name: str, labels: dict[str, str]) -> str:
     values = "".join(labels.values())
     if NAME in labels or "\\" in values or '"' in values or "\n" in values:
         return series_text({"__name__": name, **labels})
-    pairs = ",".join(f'{k}="{labels[k]}"' for k in sorted(labels))
+    pairs = ",".join([f'{k}="{v}"' for k, v in sorted(labels.items())])
     return f"{name}{{{pairs}}}"
 
 
