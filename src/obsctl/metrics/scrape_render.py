@@ -15,8 +15,7 @@ from typing import Any
 
 from obsctl.core.errors import UsageError
 from obsctl.core.output import Column, Output, dumps_json, format_value, plain_table
-from obsctl.metrics.exposition import Family, Sample
-from obsctl.metrics.query import NAME, series_text
+from obsctl.metrics.exposition import Exemplar, Family, Sample
 
 TABLE_BUFFER = 10_000
 _INF = float("inf")
@@ -91,10 +90,18 @@ def series(name: str, labels: dict[str, str]) -> str:
     if not labels:
         return name if name else "{}"
     values = "".join(labels.values())
-    if NAME in labels or "\\" in values or '"' in values or "\n" in values:
+    if "__name__" in labels or "\\" in values or '"' in values or "\n" in values:
+        from obsctl.metrics.query import series_text  # escapes: the general version
+
         return series_text({"__name__": name, **labels})
     pairs = ",".join([f'{k}="{v}"' for k, v in sorted(labels.items())])
     return f"{name}{{{pairs}}}"
+
+
+def _exemplar_text(ex: Exemplar) -> str:
+    from obsctl.metrics.query import series_text
+
+    return series_text(ex.labels) + " " + format_value(ex.value)
 
 
 def sample_row(fam: Family, s: Sample) -> dict[str, Any]:
@@ -104,7 +111,7 @@ def sample_row(fam: Family, s: Sample) -> dict[str, Any]:
         "type": fam.type,
         "value": number(s.value),
         "timestamp": s.timestamp,
-        "exemplar": (series_text(ex.labels) + " " + format_value(ex.value)) if ex else "",
+        "exemplar": _exemplar_text(ex) if ex else "",
         "family": fam.name,
         "help": fam.help or "",
     }
