@@ -496,3 +496,22 @@ def test_scrape_match_on_a_sample_name_keeps_the_whole_family_streaming(run_cli)
     assert names[0] == 'http_request_duration_seconds_bucket{le="0.05"}'
     assert names[-1] == "rpc_duration_seconds_count"
     assert len(names) == 15
+
+
+def test_scrape_stdin_is_spooled_and_its_format_detected_from_the_end(run_cli):
+    # OpenMetrics is known only at `# EOF`: stdin is spooled to detect it without holding the page.
+    text = (PROM / "openmetrics_5_families_exemplars.om.txt").read_text()
+    result = run_cli(["metrics", "scrape", "-", "--families", "-o", "tsv"], input=text)
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t")[:4] for line in result.stdout.splitlines()]
+    assert rows == [
+        ["name", "type", "unit", "samples"],
+        ["go_build_info", "gauge", "", "1"],
+        ["promhttp_metric_handler_errors", "counter", "", "4"],
+        ["rpc_durations_histogram_seconds", "histogram", "", "24"],
+        ["rpc_durations_seconds", "summary", "", "18"],
+        ["rpc_requests", "counter", "", "6"],
+    ]
+    as_text = run_cli(["metrics", "scrape", "-", "-o", "jsonl"], input=text.replace("# EOF\n", ""))
+    assert as_text.exit_code == 2  # without # EOF the exemplars are not valid text format
+    assert "exemplars are only valid in OpenMetrics" in as_text.stderr
