@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import BinaryIO
 
 from obsctl.metrics.exposition import Family, Sample, _Parser
@@ -45,9 +46,10 @@ class _FastParser(_Parser):
             sample: Sample | None = None
             if m is not None:
                 name, block, value_text, ts_text = m.groups()
-                labels: dict[str, str] = dict(labels_of(block)) if block else {}
+                pairs = labels_of(block) if block else ()
+                labels: dict[str, str] = dict(pairs)
                 # A duplicate label or a number float() refuses: the full parser words the error.
-                if not block or len(labels) == block.count('="'):
+                if len(labels) == len(pairs):
                     try:
                         value = float(value_text)  # what _float does for every text float() accepts
                         ts = None if ts_text is None else float(ts_text) if om else float(ts_text) / 1000.0
@@ -103,6 +105,10 @@ class Decoder:
             return data.decode("utf-8", errors="replace")
 
     def lines(self, chunks: Iterable[bytes]) -> Iterator[str]:
+        """Every line, in order (chained in C from per-chunk lists: no Python frame per line)."""
+        return chain.from_iterable(self._blocks(chunks))
+
+    def _blocks(self, chunks: Iterable[bytes]) -> Iterator[list[str]]:
         tail = b""
         for chunk in chunks:
             data = tail + chunk if tail else chunk
@@ -113,9 +119,9 @@ class Decoder:
             tail = data[cut + 1 :]
             text = self._decode(data[:cut])
             self.lines_done += text.count("\n") + 1
-            yield from text.split("\n")
+            yield text.split("\n")
         if tail:
-            yield self._decode(tail)
+            yield [self._decode(tail)]
 
 
 class Sniffer:

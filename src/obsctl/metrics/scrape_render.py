@@ -224,15 +224,33 @@ def _tsv_series(text: str) -> str:
 def _write_plain_samples(writer: RowWriter, pairs: Pairs) -> int:
     """csv/tsv rows of series, type, value: the hot loop of a big scrape, kept to the cells it needs.
 
-    Lines are joined and written 2,000 at a time; the type cell needs no quoting and a number none.
+    `series` and `number` are inlined for the common case (plain label values, a finite value);
+    lines are joined and written 2,000 at a time. A plain series with labels always holds a quote,
+    so in csv it is always quoted (what csv's QUOTE_MINIMAL does); a type or a number never needs it.
     """
     write = writer.out.stdout.write
-    cell, sep = (_csv_cell, ",") if writer.fmt == "csv" else (_tsv_series, "\t")
+    csv_out = writer.fmt == "csv"
+    sep = "," if csv_out else "\t"
     buf: list[str] = []
     add = buf.append
     n = 0
     for fam, s in pairs:
-        add(f"{cell(series(s.name, s.labels))}{sep}{fam.type}{sep}{number(s.value)}\n")
+        labels = s.labels
+        if labels:
+            values = "".join(labels.values())
+            if "__name__" in labels or '"' in values or "\\" in values or "\n" in values:
+                text = (_csv_cell if csv_out else _tsv_series)(series(s.name, labels))
+            else:
+                text = s.name + "{" + ",".join([f'{k}="{v}"' for k, v in sorted(labels.items())]) + "}"
+                text = '"' + text.replace('"', '""') + '"' if csv_out else _tsv_series(text)
+        else:
+            text = (_csv_cell if csv_out else _tsv_series)(s.name or "{}")
+        v = s.value
+        if v == v and v != _INF and v != -_INF:
+            num = str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(v)
+        else:
+            num = format_value(v)
+        add(f"{text}{sep}{fam.type}{sep}{num}\n")
         if len(buf) >= 2000:
             n += len(buf)
             write("".join(buf))
