@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from obsctl.core.errors import UsageError
-from obsctl.core.output import Column, Output, dumps_json, format_value, plain_table
+from obsctl.core.output import Column, Output, dumps_json, format_value
 from obsctl.metrics.exposition import Exemplar, Family, Sample
 
 TABLE_BUFFER = 10_000
@@ -148,6 +148,7 @@ class RowWriter:
         self.count = 0
         self.buffer: list[dict[str, Any]] | None = [] if self.fmt in ("table", "wide") else None
         self.widths: list[int] | None = None
+        self.limits: list[int | None] = []
         self._csv: Any = None
         if self.fmt == "csv":
             self._csv = csv.writer(out.stdout, lineterminator="\n")
@@ -173,11 +174,20 @@ class RowWriter:
             self._table_line(row)
 
     def _start_streaming_table(self) -> None:
+        """Print the buffered rows as core prints a big table, then keep their column widths."""
+        from obsctl.core.tables import fit_widths, plain_table, visible_len
+
         rows, self.buffer = self.buffer or [], None
-        lines = plain_table([c.header.upper() for c in self.cols], rows, self.keys)
-        self.widths = [
-            max(len(c.header), *(len(format_value(r.get(c.key))) for r in rows)) for c in self.cols
+        headers = [c.header.upper() for c in self.cols]
+        width = self.out.width if self.out.is_tty else None
+        lines = plain_table(headers, rows, self.keys, width)
+        natural = [
+            max(len(h), *(visible_len(format_value(r.get(k)).replace("\n", " ")) for r in rows))
+            for h, k in zip(headers, self.keys)
         ]
+        self.widths = fit_widths(natural, [len(h) for h in headers], width) if width else natural
+        # Later rows are padded to these widths; cut only where the terminal made a column narrower.
+        self.limits = [w if w < n else None for w, n in zip(self.widths, natural)]
         self.out.info(
             f"obsctl: note: over {TABLE_BUFFER:,} rows: columns are as wide as the first {TABLE_BUFFER:,}"
             " (use -o tsv, csv or jsonl for large pages)"
@@ -185,8 +195,15 @@ class RowWriter:
         self.out.stdout.write("\n".join(lines) + "\n")
 
     def _table_line(self, row: dict[str, Any]) -> None:
+        from obsctl.core.tables import truncate
+
         widths = self.widths or []
-        cells = [format_value(row.get(k)).replace("\n", " ") for k in self.keys]
+        cells = [
+            truncate(text, limit) if limit is not None else text
+            for text, limit in zip(
+                (format_value(row.get(k)).replace("\n", " ") for k in self.keys), self.limits
+            )
+        ]
         self.out.stdout.write("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip() + "\n")
 
     def close(self) -> None:

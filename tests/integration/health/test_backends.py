@@ -124,7 +124,7 @@ def test_prometheus_output_passes_promtool(run_health, target, prometheus, tls_t
             {"name": "lookup", "dns": {"query": "localhost"}},
             {"name": "cache", "redis": {"address": f"127.0.0.1:{redis.port}"}},
             {"name": "db", "postgres": {"dsn": "host=127.0.0.1 port=1 user=app"}},
-            {"name": "machine", "system": {"memory": True, "load": True}},
+            {"name": "machine", "system": {"memory": True, "load": {"warn": 1000, "fail": 2000}}},
             {"name": "me", "process": {"name": "python*", "min": 0}},
             {"name": "cmd", "command": "true"},
             {"name": "prom", "backend": "prometheus"},
