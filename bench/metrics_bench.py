@@ -92,8 +92,9 @@ def scrape_bench(rounds: int, samples: int, big: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="obsctl-scrape-bench-") as tmp:
         work = Path(tmp)
-        write_exposition(work / "small.prom", samples)
-        write_exposition(work / "big.prom", big)
+        # .txt: http.server answers Content-Type text/plain, as a real /metrics endpoint does.
+        write_exposition(work / "small.txt", samples)
+        write_exposition(work / "big.txt", big)
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(work)],
@@ -108,8 +109,8 @@ def scrape_bench(rounds: int, samples: int, big: int) -> None:
                     break
                 except OSError:
                     time.sleep(0.1)
-            obsctl = [str(OBSCTL), "metrics", "scrape", f"{base}/small.prom", "-o", "csv"]
-            pipeline = [f"curl -sf {base}/small.prom | promtool check metrics"]
+            obsctl = [str(OBSCTL), "metrics", "scrape", f"{base}/small.txt", "-o", "csv"]
+            pipeline = [f"curl -sf {base}/small.txt | promtool check metrics"]
             for _ in range(2):  # warm-up
                 run(obsctl)
                 run(pipeline, shell=True)
@@ -118,7 +119,7 @@ def scrape_bench(rounds: int, samples: int, big: int) -> None:
                 times["curl | promtool check metrics"].append(run(pipeline, shell=True))
                 times["obsctl scrape -o csv"].append(run(obsctl))
             rss_small = peak_rss_mib(obsctl)
-            rss_big = peak_rss_mib([str(OBSCTL), "metrics", "scrape", f"{base}/big.prom", "-o", "csv"])
+            rss_big = peak_rss_mib([str(OBSCTL), "metrics", "scrape", f"{base}/big.txt", "-o", "csv"])
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -142,7 +142,7 @@ class Sniffer:
             return chunk
         if not self.unit and b"\n# UNIT " in self.last[-8:] + chunk:
             self.unit = True
-        self.last = (self.last + chunk)[-64:]
+        self.last = (self.last + chunk[-64:])[-64:]
         return chunk
 
     @property
