@@ -121,9 +121,8 @@ def _spooled(chunks: Iterable[bytes]) -> Iterator[tuple[BinaryIO, bool]]:
 @contextmanager
 def _fetch(url: str, *, how: Fetch) -> Iterator[tuple[str, Iterator[bytes], bool | None]]:
     """GET a /metrics URL through the shared ad-hoc target client, streamed; yields (redacted URL,
-    body chunks, OpenMetrics per Content-Type or None). Exit 5 unreachable, 4 auth, 3 HTTP error."""
-    import httpx
-
+    body chunks, OpenMetrics per Content-Type or None). Exit 5 unreachable, 4 auth, 3 HTTP error;
+    the URL was validated first (exit 2), so transport errors are all `RequestFailed`."""
     from obsctl.core.errors import UnreachableError
     from obsctl.core.target import RequestFailed, build_target_client, check_status
     from obsctl.core.urls import redact_url, validate_url
@@ -147,8 +146,6 @@ def _fetch(url: str, *, how: Fetch) -> Iterator[tuple[str, Iterator[bytes], bool
     except RequestFailed as exc:
         hint = exc.info.hint or "is the application running?"
         raise UnreachableError(f"cannot reach {shown}: {exc.info.reason}", hint=hint) from None
-    except httpx.InvalidURL as exc:
-        raise UsageError(f"{shown}: {exc}") from None
 
 
 def _text_only(shown: str, ctype: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
