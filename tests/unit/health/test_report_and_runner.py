@@ -209,3 +209,24 @@ def test_thousands_of_failures_are_summarised_in_one_short_line():
     with pytest.raises(CheckFailed) as err:
         outcome(report(*failed[:11]))
     assert err.value.message.endswith("probe-0009, probe-0010")  # all 11: "and 1 more" saves nothing
+
+
+def test_redaction_masks_fields_in_what_probes_show_but_not_obsctls_own_words():
+    from obsctl.health.probes import redact_result
+
+    r = CheckResult(
+        "auth",
+        "command",
+        "run deploy --token=Tok1234 http://u:Pw9876@h/x?api_key=Key5555",
+        FAIL,
+        "auth.http.headers.Authorization: environment variable NOPE is not set",
+        target="http://h/?token=Tok1234",
+        error="cannot reach http://u:Pw9876@h/: refused",
+        body_excerpt='{"password": "Pw9876"}',
+    )
+    out = redact_result(r)
+    assert out.check == "run deploy --token=REDACTED http://u:REDACTED@h/x?api_key=REDACTED"
+    assert out.target == "http://h/?token=REDACTED"
+    assert out.summary == r.summary
+    assert out.error == "cannot reach http://u:REDACTED@h/: refused"
+    assert out.body_excerpt == '{"password": "REDACTED"}'

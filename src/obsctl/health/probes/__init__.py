@@ -130,21 +130,25 @@ def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
 
 
-def redact(text: str | None) -> str | None:
+def redact(text: str | None, *, fields: bool = True) -> str | None:
     """The one rule every shown text goes through: URLs as core redacts them (userinfo passwords,
-    secret-named query parameters), then credential-looking fields (`token=...`, `"password": ...`)."""
+    secret-named query parameters), then, with `fields`, credential-looking fields (`token=...`,
+    `"password": ...`, `Authorization: ...`)."""
     if not text:
         return text
     if "://" in text:
-        from obsctl.core.http import redact_url
+        from obsctl.core.urls import redact_url
 
         text = _URL.sub(lambda m: redact_url(m.group(0)), text)
-    return redact_text(text)
+    return redact_text(text) if fields else text
 
 
 def redact_result(r: CheckResult) -> CheckResult:
-    """A result with every text any output format shows (CHECK, target, summary, error, the
-    assertions, the body excerpt) redacted by the same rule, so json/yaml match the table."""
+    """A result with every text any output format shows redacted by the same rule, so json/yaml
+    match the table: CHECK (a command line), target, assertions and body excerpt in full; the
+    summary and error, which obsctl words itself from already-redacted parts, have their URLs
+    redacted (the field rule would mask its own words, e.g. `headers.Authorization: environment
+    variable X is not set`)."""
     from dataclasses import replace
 
     assertions = tuple(
@@ -154,9 +158,9 @@ def redact_result(r: CheckResult) -> CheckResult:
     return replace(
         r,
         check=redact(r.check) or r.check,
-        summary=redact(r.summary) or r.summary,
+        summary=redact(r.summary, fields=False) or r.summary,
         target=redact(r.target),
-        error=redact(r.error),
+        error=redact(r.error, fields=False),
         body_excerpt=redact(r.body_excerpt),
         assertions=assertions,
     )
