@@ -238,11 +238,30 @@ def _tsv_series(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ") if "\t" in text or "\n" in text else text
 
 
+def _series_template(keys: tuple[str, ...], csv_out: bool) -> str:
+    """A str.format template for series text (csv-quoted for csv) of labels whose names come in
+    the order `keys`: `{0}` the metric name, `{i}` the value of keys[i - 1], names sorted as
+    query.series_text sorts them. One C-level format call per sample instead of sort and join."""
+    quote = '""' if csv_out else '"'
+
+    def esc(text: str) -> str:
+        text = text.replace("{", "{{").replace("}", "}}")
+        return text.replace('"', '""') if csv_out else text
+
+    inner = ",".join(
+        f"{esc(keys[i])}={quote}{{{i + 1}}}{quote}" for i in sorted(range(len(keys)), key=keys.__getitem__)
+    )
+    body = "{0}{{" + inner + "}}"
+    return f'"{body}"' if csv_out else body
+
+
 def _write_plain_samples(writer: RowWriter, pairs: Pairs) -> int:
     """csv/tsv rows of series, type, value: the hot loop of a big scrape, kept to the cells it needs.
 
-    `series` and `number` are inlined for the common case (plain label values, a finite value);
-    lines are joined and written 2,000 at a time. A plain series with labels always holds a quote,
+    `series` and `number` are inlined for the common case (plain label values, a finite value):
+    a series is one format call on a template per label-name order (`_series_template`, built the
+    first time that order is seen by way of the general `series`); lines are joined and written
+    2,000 at a time. A plain series with labels always holds a quote,
     so in csv it is always quoted (what csv's QUOTE_MINIMAL does); a type or a number never needs it.
     """
     write = writer.out.stdout.write
@@ -251,15 +270,21 @@ def _write_plain_samples(writer: RowWriter, pairs: Pairs) -> int:
     buf: list[str] = []
     add = buf.append
     n = 0
+    templates: dict[tuple[str, ...], str] = {}  # label names in line order -> their series text
     for fam, s in pairs:
         labels = s.labels
         if labels:
             values = "".join(labels.values())
-            if "__name__" in labels or '"' in values or "\\" in values or "\n" in values:
+            keys = tuple(labels)
+            template = templates.get(keys)
+            if template is None or '"' in values or "\\" in values or "\n" in values or '"' in s.name:
                 text = (_csv_cell if csv_out else _tsv_series)(series(s.name, labels))
+                if template is None and "__name__" not in labels and len(templates) < 1000:
+                    templates[keys] = _series_template(keys, csv_out)
             else:
-                text = s.name + "{" + ",".join([f'{k}="{v}"' for k, v in sorted(labels.items())]) + "}"
-                text = '"' + text.replace('"', '""') + '"' if csv_out else _tsv_series(text)
+                text = template.format(s.name, *labels.values())
+                if not csv_out and ("\t" in text or "\n" in text):
+                    text = _tsv_series(text)
         else:
             text = (_csv_cell if csv_out else _tsv_series)(s.name or "{}")
         v = s.value
