@@ -61,7 +61,7 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
             if cfg.tls:
                 from obsctl.core.tls import TLSFailure, wrap_socket
 
-                try:  # core's shared TLS defaults; health imports no ssl itself
+                try:
                     conn = wrap_socket(sock, cfg.host, insecure=cfg.insecure)
                 except TLSFailure as exc:
                     raise _Failed(str(exc)) from None
