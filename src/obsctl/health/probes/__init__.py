@@ -197,10 +197,14 @@ def _runner(kind: str) -> Runner:
         return {"tcp": net.run_tcp, "dns": net.run_dns, "redis": net.run_redis, "postgres": net.run_postgres}[
             kind
         ]
-    if kind in ("system", "process", "command"):
+    if kind in ("system", "process"):
         from obsctl.health.probes import local
 
-        return {"system": local.run_system, "process": local.run_process, "command": local.run_command}[kind]
+        return {"system": local.run_system, "process": local.run_process}[kind]
+    if kind == "command":
+        from obsctl.health.probes.command import run_command
+
+        return run_command
     if kind == "backend":
         from obsctl.health.probes.backend import run_backend
 
