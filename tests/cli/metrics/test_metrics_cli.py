@@ -515,3 +515,24 @@ def test_scrape_stdin_is_spooled_and_its_format_detected_from_the_end(run_cli):
     as_text = run_cli(["metrics", "scrape", "-", "-o", "jsonl"], input=text.replace("# EOF\n", ""))
     assert as_text.exit_code == 2  # without # EOF the exemplars are not valid text format
     assert "exemplars are only valid in OpenMetrics" in as_text.stderr
+
+
+def test_one_verb_builds_only_that_verb(tmp_path):
+    # The group is lazy like alerts: `metrics scrape` imports no other verb's module.
+    import subprocess
+    import sys
+
+    page = tmp_path / "m.prom"
+    page.write_text("a 1\n")
+    code = (
+        "import sys; from obsctl.cli import main\n"
+        f"sys.argv = ['obsctl', 'metrics', 'scrape', {str(page)!r}, '-o', 'csv']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "verbs = sorted(m for m in sys.modules if m.startswith('obsctl.metrics.commands.'))\n"
+        "print(' '.join(verbs), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout == "series,type,value\na,untyped,1\n"
+    assert done.stderr.split() == ["obsctl.metrics.commands.common", "obsctl.metrics.commands.scrape"]

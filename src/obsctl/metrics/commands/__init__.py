@@ -1,23 +1,75 @@
 """`obsctl metrics`: PromQL from the terminal, for people and for scripts; one module per verb.
 
-Importing a verb module registers it on `app`; the order here is the order of `--help`.
+The group knows the verbs by name (VERBS) and imports and builds only the one being run, as the
+alerts group does (core/lazycli.py); `--help` and the docs generator still list every verb.
 """
 
-# isort: off
-from obsctl.metrics.commands import query  # noqa: F401
-from obsctl.metrics.commands import series  # noqa: F401
-from obsctl.metrics.commands import labels  # noqa: F401
-from obsctl.metrics.commands import label_values  # noqa: F401
-from obsctl.metrics.commands import metadata  # noqa: F401
-from obsctl.metrics.commands import targets  # noqa: F401
-from obsctl.metrics.commands import rules  # noqa: F401
-from obsctl.metrics.commands import alerts  # noqa: F401
-from obsctl.metrics.commands import exemplars  # noqa: F401
-from obsctl.metrics.commands import buildinfo  # noqa: F401
-from obsctl.metrics.commands import scrape  # noqa: F401
-from obsctl.metrics.commands import export  # noqa: F401
+from __future__ import annotations
 
-# isort: on
-from obsctl.metrics.commands.common import app
+import importlib
+from typing import Any
 
-__all__ = ["app"]
+import typer
+from typer.core import TyperGroup
+
+from obsctl.core.lazycli import LazyCommands, build_command
+from obsctl.metrics.commands.common import UrlOpt, app_context
+
+# verb -> (module, function), in the order `--help` lists them.
+VERBS: dict[str, tuple[str, str]] = {
+    "query": ("obsctl.metrics.commands.query", "query"),
+    "series": ("obsctl.metrics.commands.series", "series"),
+    "labels": ("obsctl.metrics.commands.labels", "labels"),
+    "label-values": ("obsctl.metrics.commands.label_values", "label_values"),
+    "metadata": ("obsctl.metrics.commands.metadata", "metadata"),
+    "targets": ("obsctl.metrics.commands.targets", "targets"),
+    "rules": ("obsctl.metrics.commands.rules", "rules"),
+    "alerts": ("obsctl.metrics.commands.alerts", "alerts"),
+    "exemplars": ("obsctl.metrics.commands.exemplars", "exemplars"),
+    "buildinfo": ("obsctl.metrics.commands.buildinfo", "buildinfo"),
+    "scrape": ("obsctl.metrics.commands.scrape", "scrape"),
+    "export": ("obsctl.metrics.commands.export", "export"),
+}
+
+
+def build_verb(name: str) -> Any:
+    """Import one verb's module and build its click command."""
+    module, attribute = VERBS[name]
+    return build_command(name, getattr(importlib.import_module(module), attribute))
+
+
+class MetricsGroup(TyperGroup):
+    """The `metrics` group with lazily built verbs, listed in VERBS order."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = LazyCommands(list(VERBS), build_verb)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+
+app = typer.Typer(
+    name="metrics",
+    cls=MetricsGroup,
+    help=(
+        "Query Prometheus and compatibles (Thanos, Mimir, VictoriaMetrics), or read an app's /metrics.\n\n"
+        "The server comes from the current context (`obsctl config`), OBSCTL_PROMETHEUS_URL or --url.\n\n"
+        "\b\nExamples:\n"
+        "  obsctl metrics query 'rate(http_requests_total[5m])' --since 1h\n"
+        "  obsctl metrics query up -o graph --since 30m --legend '{{job}}/{{instance}}'\n"
+        "  obsctl metrics targets --check\n"
+        "  obsctl metrics scrape http://localhost:8000/metrics --match '^http_'"
+    ),
+    no_args_is_help=True,
+)
+
+
+@app.callback()
+def metrics_group(ctx: typer.Context, url: UrlOpt = None) -> None:
+    """Query Prometheus and compatibles, or read an app's /metrics."""
+    if url:
+        app_context(ctx, url)
+
+
+__all__ = ["VERBS", "app"]

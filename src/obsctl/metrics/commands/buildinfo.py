@@ -5,10 +5,9 @@ from __future__ import annotations
 import typer
 
 from obsctl.core.output import OutputOpt
-from obsctl.metrics.commands.common import UrlOpt, app, app_context, check_output, emit, notes, prom_client
+from obsctl.metrics.commands.common import UrlOpt, app_context, check_output, emit, notes, prom_client
 
 
-@app.command("buildinfo")
 def buildinfo(ctx: typer.Context, url: UrlOpt = None, output: OutputOpt = None) -> None:
     """Show the server's version and build (useful before relying on newer API features).
 

@@ -1,4 +1,4 @@
-"""Shared pieces of the `obsctl metrics` verbs: the group, its flags and small helpers.
+"""Shared pieces of the `obsctl metrics` verbs: their flags and small helpers.
 
 Imported on every start (and every TAB press), so only typer and the light output types are
 imported here; each verb imports its logic inside its body.
@@ -18,33 +18,12 @@ if TYPE_CHECKING:
     from obsctl.metrics.explore import Table
     from obsctl.metrics.window import Window
 
-app = typer.Typer(
-    name="metrics",
-    help=(
-        "Query Prometheus and compatibles (Thanos, Mimir, VictoriaMetrics), or read an app's /metrics.\n\n"
-        "The server comes from the current context (`obsctl config`), OBSCTL_PROMETHEUS_URL or --url.\n\n"
-        "\b\nExamples:\n"
-        "  obsctl metrics query 'rate(http_requests_total[5m])' --since 1h\n"
-        "  obsctl metrics query up -o graph --since 30m --legend '{{job}}/{{instance}}'\n"
-        "  obsctl metrics targets --check\n"
-        "  obsctl metrics scrape http://localhost:8000/metrics --match '^http_'"
-    ),
-    no_args_is_help=True,
-)
-
 QUERY_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "graph")
 
 UrlOpt = Annotated[str | None, url_option("prometheus")]
 MatchOpt = Annotated[
     list[str] | None, match_option("Series selector to restrict to (repeatable).", metavar="SELECTOR")
 ]
-
-
-@app.callback()
-def metrics_group(ctx: typer.Context, url: UrlOpt = None) -> None:
-    """Query Prometheus and compatibles, or read an app's /metrics."""
-    if url:
-        app_context(ctx, url)
 
 
 def app_context(ctx: typer.Context, url: str | None = None) -> AppContext:

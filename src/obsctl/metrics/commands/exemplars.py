@@ -10,7 +10,6 @@ from obsctl.core.output import OutputOpt
 from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
     UrlOpt,
-    app,
     app_context,
     check_output,
     emit,
@@ -21,7 +20,6 @@ from obsctl.metrics.commands.common import (
 )
 
 
-@app.command("exemplars")
 def exemplars(
     ctx: typer.Context,
     expr: Annotated[

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from obsctl.core.params import FromOpt, SinceOpt, ToOpt
-from obsctl.metrics.commands.common import UrlOpt, app, app_context, check_output, need_expr, prom_client
+from obsctl.metrics.commands.common import UrlOpt, app_context, check_output, need_expr, prom_client
 
 if TYPE_CHECKING:
     from obsctl.core.context import AppContext
 
 
-@app.command("export")
 def export(
     ctx: typer.Context,
     expr: Annotated[str, typer.Argument(help="PromQL expression (a range is evaluated).", metavar="EXPR")],

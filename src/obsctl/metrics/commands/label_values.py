@@ -11,7 +11,6 @@ from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
     MatchOpt,
     UrlOpt,
-    app,
     app_context,
     check_output,
     emit,
@@ -21,7 +20,6 @@ from obsctl.metrics.commands.common import (
 )
 
 
-@app.command("label-values")
 def label_values(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Label name; __name__ lists metric names.", metavar="NAME")],

@@ -9,7 +9,6 @@ from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
     MatchOpt,
     UrlOpt,
-    app,
     app_context,
     check_output,
     emit,
@@ -19,7 +18,6 @@ from obsctl.metrics.commands.common import (
 )
 
 
-@app.command("labels")
 def labels(
     ctx: typer.Context,
     match: MatchOpt = None,

@@ -7,10 +7,9 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
-from obsctl.metrics.commands.common import UrlOpt, app, app_context, check_output, emit, notes, prom_client
+from obsctl.metrics.commands.common import UrlOpt, app_context, check_output, emit, notes, prom_client
 
 
-@app.command("metadata")
 def metadata(
     ctx: typer.Context,
     metric: Annotated[str | None, typer.Argument(help="Only this metric.", metavar="METRIC")] = None,

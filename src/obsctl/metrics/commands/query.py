@@ -10,7 +10,6 @@ from obsctl.core.params import FromOpt, SinceOpt, ToOpt
 from obsctl.metrics.commands.common import (
     QUERY_FORMATS,
     UrlOpt,
-    app,
     app_context,
     check_output,
     need_expr,
@@ -21,7 +20,6 @@ from obsctl.metrics.commands.common import (
 )
 
 
-@app.command("query")
 def query(
     ctx: typer.Context,
     expr: Annotated[str, typer.Argument(help="PromQL expression.", metavar="EXPR")],

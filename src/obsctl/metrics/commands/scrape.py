@@ -7,10 +7,9 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
-from obsctl.metrics.commands.common import app, app_context, check_output
+from obsctl.metrics.commands.common import app_context, check_output
 
 
-@app.command("scrape")
 def scrape(
     ctx: typer.Context,
     target: Annotated[
