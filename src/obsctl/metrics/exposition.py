@@ -108,13 +108,13 @@ def parse(text: str, *, openmetrics: bool | None = None) -> Exposition:
     """Parse exposition text; the format is detected from `# EOF`/`# UNIT` unless given."""
     if openmetrics is None:
         openmetrics = detect_openmetrics(text)
-    parser = _Parser(openmetrics)
+    parser = Parser(openmetrics)
     for fam, sample in parser.feed(split_lines(text)):
         fam.samples.append(sample)
     return Exposition(parser.order, openmetrics)
 
 
-class _Parser:
+class Parser:
     """Reads lines one at a time and yields each sample with its family.
 
     Families keep only their metadata here (`parse` appends the samples), so a streaming caller's

@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import BinaryIO
 
-from obsctl.metrics.exposition import Family, Sample, _Parser
+from obsctl.metrics.exposition import Family, Parser, Sample
 
 CHUNK = 1 << 16
-Parser = _Parser  # the type new_parser returns
 
 _NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 _LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*"'
@@ -29,7 +28,7 @@ _FAST_LINE = re.compile(rf"({_NAME})(?:\{{((?:{_LABEL}(?:,{_LABEL})*,?)?)\}})? (
 _FAST_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
 
 
-class _FastParser(_Parser):
+class _FastParser(Parser):
     """The full parser with a fast path for plain sample lines."""
 
     def feed(self, lines: Iterable[str]) -> Iterator[tuple[Family, Sample]]:
@@ -73,7 +72,7 @@ class _FastParser(_Parser):
 def new_parser(*, openmetrics: bool, fast: bool = True) -> Parser:
     """A parser whose `feed(lines)` yields (family, sample) pairs as the lines are read and whose
     `order` lists every family seen, samples or not; `fast=False` uses only the full parser."""
-    return _FastParser(openmetrics) if fast else _Parser(openmetrics)
+    return _FastParser(openmetrics) if fast else Parser(openmetrics)
 
 
 def iter_samples(
