@@ -6,13 +6,9 @@ alerts group does (core/lazycli.py); `--help` and the docs generator still list 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 import typer
-from typer.core import TyperGroup
 
-from obsctl.core.lazycli import LazyCommands, build_command
+from obsctl.core.lazycli import verb_group
 from obsctl.metrics.commands.common import UrlOpt, app_context
 
 # verb -> (module, function), in the order `--help` lists them.
@@ -32,26 +28,9 @@ VERBS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_verb(name: str) -> Any:
-    """Import one verb's module and build its click command."""
-    module, attribute = VERBS[name]
-    return build_command(name, getattr(importlib.import_module(module), attribute))
-
-
-class MetricsGroup(TyperGroup):
-    """The `metrics` group with lazily built verbs, listed in VERBS order."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.commands = LazyCommands(list(VERBS), build_verb)
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        return list(self.commands)
-
-
 app = typer.Typer(
     name="metrics",
-    cls=MetricsGroup,
+    cls=verb_group(VERBS),
     help=(
         "Query Prometheus and compatibles (Thanos, Mimir, VictoriaMetrics), or read an app's /metrics.\n\n"
         "The server comes from the current context (`obsctl config`), OBSCTL_PROMETHEUS_URL or --url.\n\n"
