@@ -40,15 +40,27 @@ class _FastParser(Parser):
         eof = self.seen_eof
         lineno = 0
         marked: Family | None = None  # the family _family_for last returned
+        # Consecutive lines nearly always repeat their label names: match the values directly.
+        guess: Callable[[str], re.Match[str] | None] | None = None
+        guess_keys: tuple[str, ...] = ()
         for lineno, raw in enumerate(lines, 1):
             m = None if eof else match(raw)
             sample: Sample | None = None
             if m is not None:
                 name, block, value_text, ts_text = m.groups()
-                pairs = labels_of(block) if block else ()
-                labels: dict[str, str] = dict(pairs)
+                same = guess(block) if block and guess is not None else None
+                if same is not None:  # the label names of the last line, in the same order
+                    labels: dict[str, str] = dict(zip(guess_keys, same.groups()))
+                    unique = True
+                else:
+                    pairs = labels_of(block) if block else []
+                    labels = dict(pairs)
+                    unique = len(labels) == len(pairs)
+                    if unique and pairs:
+                        guess_keys = tuple(k for k, _ in pairs)
+                        guess = _values_pattern(guess_keys)
                 # A duplicate label or a number float() refuses: the full parser words the error.
-                if len(labels) == len(pairs):
+                if unique:
                     try:
                         value = float(value_text)  # what _float does for every text float() accepts
                         ts = None if ts_text is None else float(ts_text) if om else float(ts_text) / 1000.0
@@ -67,6 +79,21 @@ class _FastParser(Parser):
                 marked = self._family_for(sample.name, lineno)  # and recorded as sampled
                 yield marked, sample
         self.finish(lineno)
+
+
+_VALUE = r'="([^"\\\n]*)"'
+_patterns: dict[tuple[str, ...], Callable[[str], re.Match[str] | None]] = {}
+
+
+def _values_pattern(keys: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """fullmatch of a label block with exactly these names in this order, one group per value."""
+    found = _patterns.get(keys)
+    if found is None:
+        if len(_patterns) > 256:
+            _patterns.clear()
+        found = re.compile(",".join(re.escape(k) + _VALUE for k in keys) + ",?").fullmatch
+        _patterns[keys] = found
+    return found
 
 
 def new_parser(*, openmetrics: bool, fast: bool = True) -> Parser:

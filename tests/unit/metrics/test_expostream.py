@@ -161,3 +161,21 @@ def test_iter_samples_holds_no_samples():
     lines = (f'm{{i="{i}"}} {i}' for i in range(1000))
     fam_ids = {id(fam) for fam, _ in iter_samples(lines, openmetrics=False)}
     assert len(fam_ids) == 1
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        'a{k="2",q="3"} 2',
+        'a{k="2",q="3",} 2',
+        'a{k="2",k="3"} 2',
+        'a{q="3",k="2"} 2',
+        'a{k="2"} 2',
+        'a{k="2",q="3",r="4"} 2',
+        'a{k="a\\"b",q="3"} 2',
+        'a{k="2",q="3"}  2',
+    ],
+)
+def test_label_names_repeated_from_the_line_before_match_the_full_parser(second):
+    # The fast path matches values directly when a line repeats the previous line's label names.
+    _same('a{k="1",q="1"} 1\n' + second + "\n" + 'a{k="5",q="6"} 3\n')
