@@ -271,35 +271,37 @@ def _write_plain_samples(writer: RowWriter, pairs: Pairs) -> int:
     add = buf.append
     n = 0
     templates: dict[tuple[str, ...], str] = {}  # label names in line order -> their series text
-    for fam, s in pairs:
-        labels = s.labels
-        if labels:
-            values = "".join(labels.values())
-            keys = tuple(labels)
-            template = templates.get(keys)
-            if template is None or '"' in values or "\\" in values or "\n" in values or '"' in s.name:
-                text = (_csv_cell if csv_out else _tsv_series)(series(s.name, labels))
-                if template is None and "__name__" not in labels and len(templates) < 1000:
-                    templates[keys] = _series_template(keys, csv_out)
+    try:
+        for fam, s in pairs:
+            labels = s.labels
+            if labels:
+                values = "".join(labels.values())
+                keys = tuple(labels)
+                template = templates.get(keys)
+                if template is None or '"' in values or "\\" in values or "\n" in values or '"' in s.name:
+                    text = (_csv_cell if csv_out else _tsv_series)(series(s.name, labels))
+                    if template is None and "__name__" not in labels and len(templates) < 1000:
+                        templates[keys] = _series_template(keys, csv_out)
+                else:
+                    text = template.format(s.name, *labels.values())
+                    if not csv_out and ("\t" in text or "\n" in text):
+                        text = _tsv_series(text)
             else:
-                text = template.format(s.name, *labels.values())
-                if not csv_out and ("\t" in text or "\n" in text):
-                    text = _tsv_series(text)
-        else:
-            text = (_csv_cell if csv_out else _tsv_series)(s.name or "{}")
-        v = s.value
-        if v == v and v != _INF and v != -_INF:
-            num = str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(v)
-        else:
-            num = format_value(v)
-        add(f"{text}{sep}{fam.type}{sep}{num}\n")
-        if len(buf) >= 2000:
-            n += len(buf)
-            write("".join(buf))
-            buf.clear()
-    n += len(buf)
-    write("".join(buf))
-    writer.count = n
+                text = (_csv_cell if csv_out else _tsv_series)(s.name or "{}")
+            v = s.value
+            if v == v and v != _INF and v != -_INF:
+                num = str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(v)
+            else:
+                num = format_value(v)
+            add(f"{text}{sep}{fam.type}{sep}{num}\n")
+            if len(buf) >= 2000:
+                n += len(buf)
+                write("".join(buf))
+                buf.clear()
+    finally:  # Ctrl-C or an error mid-page: what was parsed is still written
+        n += len(buf)
+        write("".join(buf))
+        writer.count = n
     return n
 
 

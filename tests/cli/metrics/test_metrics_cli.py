@@ -536,3 +536,12 @@ def test_one_verb_builds_only_that_verb(tmp_path):
     )
     assert done.stdout == "series,type,value\na,untyped,1\n"
     assert done.stderr.split() == ["obsctl.metrics.commands.common", "obsctl.metrics.commands.scrape"]
+
+
+def test_scrape_writes_the_rows_before_a_malformed_line_then_exits_2(run_cli, tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text('a{x="1"} 1\nb 2\nc{x="3" 3\nd 4\n')
+    result = run_cli(["metrics", "scrape", str(path), "-o", "csv"])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == ["series,type,value", '"a{x=""1""}",untyped,1', "b,untyped,2"]
+    assert "m.prom: line 3:" in result.stderr
