@@ -95,6 +95,10 @@ def load_probes_file(path: str) -> ProbesFile:
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{source}{where}: invalid YAML: {problem}") from None
+    except ValueError as exc:  # PyYAML's int() of a number over Python's 4,300-digit limit
+        raise ConfigError(f"{source}: invalid YAML: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
     return parse_document(data, source)
 
 

@@ -345,6 +345,16 @@ def test_probes_file_that_is_not_utf8_exits_2_naming_the_line(run_cli, tmp_path)
     ]
 
 
+def test_probes_file_with_a_number_too_long_to_read_exits_2(run_cli, tmp_path):
+    path = write(tmp_path, "probes:\n  - {name: a, command: 'true', retries: " + "9" * 5000 + "}\n")
+    result = run_cli(["health", "-f", path])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"obsctl: error: {path}: invalid YAML: Exceeds the limit (4300 digits) for integer string conversion:"
+        " value has 5000 digits"
+    )
+
+
 def test_contexts_file_that_is_not_utf8_exits_2(run_cli, tmp_path):
     # Issue 9.5: the contexts file likewise ended in UnicodeDecodeError, exit 70.
     path = tmp_path / "config.yaml"
