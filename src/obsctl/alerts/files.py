@@ -7,10 +7,10 @@ traceback (a Latin-1 or binary file is a usage error, not an internal one).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from obsctl.core.errors import ConfigError, ObsctlError
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -6,9 +6,10 @@ Free of typer so the console script's fast path (obsctl._fastverb) and the typer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from obsctl.alerts.config import AlertmanagerConfig
     from obsctl.core.context import AppContext
 

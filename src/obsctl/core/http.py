@@ -360,5 +360,3 @@ def build_client(
     return ApiClient(
         settings, context=context, env=env, debug=debug, stderr=stderr, transport=transport, sleep=sleep
     )
-
-

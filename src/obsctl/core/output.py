@@ -13,11 +13,13 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from obsctl.core.term import terminal_columns
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import IO, Annotated, Any, NamedTuple
+
     from obsctl.core.stream import LineFormatter, StreamWriter
 
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> Any:
     """`OutputOpt` (a typer option) is built on first use: rendering alone never imports typer."""
     if name == "OutputOpt":
+        from typing import Annotated
+
         from obsctl.core.params import output_option
 
         value = Annotated[str | None, output_option(OUTPUT_FORMATS)]
@@ -50,12 +54,20 @@ _ANSI = {
 }
 
 
-class Column(NamedTuple):
-    """One column of tabular output: the row key, its header and whether only `wide` shows it."""
+if TYPE_CHECKING:
 
-    key: str
-    header: str
-    wide_only: bool = False
+    class Column(NamedTuple):
+        """One column of tabular output: the row key, its header and whether only `wide` shows it."""
+
+        key: str
+        header: str
+        wide_only: bool = False
+
+else:  # the same tuple class as typing.NamedTuple builds, without importing typing
+    from collections import namedtuple
+
+    Column = namedtuple("Column", ("key", "header", "wide_only"), defaults=(False,))
+    Column.__doc__ = "One column of tabular output: the row key, its header and whether only `wide` shows it."
 
 
 @dataclass(frozen=True)
