@@ -166,3 +166,41 @@ def test_whole_process_both_ways(tmp_path: Path) -> None:
         shipped, forced = ((r.returncode, r.stdout, r.stderr) for r in runs)
         assert shipped == forced
         assert runs[0].stdout or runs[0].stderr
+
+
+def _on_a_terminal(argv: Sequence[str], env: dict[str, str]) -> tuple[int, bytes]:
+    """Run the entry with stdout and stderr on a pseudo-terminal: (exit code, what the terminal got)."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    script = "from obsctl._entry import main; main()"
+    proc = subprocess.Popen([sys.executable, "-c", script, *argv], env=env, stdout=slave, stderr=slave)
+    os.close(slave)
+    chunks: list[bytes] = []
+    try:
+        while select.select([master], [], [], 30)[0]:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    return proc.wait(timeout=30), b"".join(chunks)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_terminal_output_with_colour_both_ways() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (_fastverb.DISABLE_ENV, "NO_COLOR")}
+    env["TERM"] = "xterm-256color"
+    for argv in (
+        [*T, "--am-config", ROUTING, "--tree", "severity=critical", "team=db"],
+        [*T, "--am-config", BAD],
+    ):
+        shipped = _on_a_terminal(argv, env)
+        forced = _on_a_terminal(argv, {**env, _fastverb.DISABLE_ENV: "1"})
+        assert shipped == forced
+        assert b"\x1b[" in shipped[1]  # coloured: the terminal branch of the renderer ran
