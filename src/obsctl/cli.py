@@ -214,7 +214,9 @@ def _wire() -> None:
 
     app.add_typer(metrics_app, name="metrics")
     _not_built("logs", "Search and tail Elasticsearch/OpenSearch logs")
-    _not_built("traces", "Fetch Jaeger traces and render waterfalls")
+    from obsctl.traces.commands import app as traces_app
+
+    app.add_typer(traces_app, name="traces")
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(health_app, name="health")
     _not_built("instrument", "Scaffold OpenTelemetry, metrics, JSON logs and health endpoints into a repo")
