@@ -97,7 +97,9 @@ def _sanitized_children(
     end: dict[str, int] = {}
     kids: dict[str, list[str]] = {}
     parent: dict[str, str] = {}
-    roots = [r.span_id for r in trace.roots if r.span_id in timing.start]
+    # From the real root(s), as Jaeger UI does: an orphan's place in the tree is unknown.
+    real = [r for r in trace.roots if not r.parent_id]
+    roots = [r.span_id for r in real or trace.roots if r.span_id in timing.start]
     start[_ROOT] = min((timing.start[r] for r in roots), default=0)
     end[_ROOT] = max((timing.end[r] for r in roots), default=0)
     stack: list[tuple[str, list[Span]]] = [(_ROOT, [trace.by_id[r] for r in roots])]

@@ -62,8 +62,9 @@ def _otlp_span(span: Span) -> dict[str, Any]:
 
 
 def to_otlp(traces: list[Trace]) -> dict[str, Any]:
-    """One OTLP TracesData object, spans grouped under their resource and scope."""
-    groups: dict[str, dict[str, Any]] = {}
+    """One OTLP TracesData object, spans grouped under their resource, then their scope."""
+    resources: dict[str, dict[str, Any]] = {}
+    scopes: dict[tuple[str, str], dict[str, Any]] = {}
     out: list[dict[str, Any]] = []
     for trace in traces:
         for span in trace.spans:
@@ -71,11 +72,15 @@ def to_otlp(traces: list[Trace]) -> dict[str, Any]:
                 resource = span.raw_resource
             else:
                 resource = {"attributes": _attrs(span.resource | {"service.name": span.service})}
-            key = json.dumps([resource, span.scope], sort_keys=True, default=str)
-            if key not in groups:
-                groups[key] = {"resource": resource, "scopeSpans": [{"scope": span.scope, "spans": []}]}
-                out.append(groups[key])
-            groups[key]["scopeSpans"][0]["spans"].append(_otlp_span(span))
+            rkey = json.dumps(resource, sort_keys=True, default=str)
+            if rkey not in resources:
+                resources[rkey] = {"resource": resource, "scopeSpans": []}
+                out.append(resources[rkey])
+            skey = (rkey, json.dumps(span.scope, sort_keys=True, default=str))
+            if skey not in scopes:
+                scopes[skey] = {"scope": span.scope, "spans": []}
+                resources[rkey]["scopeSpans"].append(scopes[skey])
+            scopes[skey]["spans"].append(_otlp_span(span))
     return {"resourceSpans": out}
 
 

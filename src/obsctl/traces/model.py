@@ -110,12 +110,12 @@ class Trace:
     orphans: set[str] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
-        self.spans.sort(key=lambda s: (s.start, -s.duration))
-        for s in self.spans:
+        ordered = sorted(self.spans, key=lambda s: (s.start, -s.duration))  # spans keep source order
+        for s in ordered:
             if s.span_id in self.by_id:
                 self.warnings.append(f"duplicate span id {s.span_id}")
             self.by_id.setdefault(s.span_id, s)
-        for s in self.spans:
+        for s in ordered:
             if s.parent_id and s.parent_id in self.by_id and s.parent_id != s.span_id:
                 self.children.setdefault(s.parent_id, []).append(s)
             else:
@@ -268,7 +268,7 @@ def _otlp_span(raw: dict[str, Any], resource: dict[str, Any], scope: dict[str, A
         events=events,
         links=links,
         resource=res_attrs,
-        scope={k: v for k, v in scope.items() if k in ("name", "version")},
+        scope=dict(scope),
         raw=raw,
         raw_resource=resource,
     )
@@ -305,7 +305,7 @@ def _tags(tags: Iterable[Mapping[str, Any]] | None) -> dict[str, Any]:
 def _jaeger_span(raw: dict[str, Any], processes: Mapping[str, Any]) -> Span:
     process = processes.get(raw.get("processID", "")) or raw.get("process") or {}
     tags = _tags(raw.get("tags"))
-    kind = str(tags.pop("span.kind", "unspecified") or "unspecified").lower()
+    kind = str(tags.pop("span.kind", "internal") or "internal").lower()  # Jaeger omits internal
     error = tags.get("error") in (True, "true") or str(tags.get("otel.status_code", "")).upper() == "ERROR"
     status = (
         "error" if error else ("ok" if str(tags.get("otel.status_code", "")).upper() == "OK" else "unset")
