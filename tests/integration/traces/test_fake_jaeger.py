@@ -1,6 +1,7 @@
 """`obsctl traces` against the fake Jaeger in its three behaviours (v1 only, v2.20, main after #9260),
 serving traces made by the real OpenTelemetry SDK beside the upstream fixtures."""
 
+# ruff: noqa: F811 - pytest fixtures are imported by name and then requested as arguments
 from __future__ import annotations
 
 import json
