@@ -33,9 +33,9 @@ def traces_group(ctx: typer.Context, url: UrlOpt = None) -> None:
 
 
 def _register() -> None:
-    from obsctl.traces.commands import deps, get, search, services
+    from obsctl.traces.commands import deps, get, listen, search, services
 
-    for module in (get, search, services, deps):
+    for module in (get, search, services, deps, listen):
         module.register(app)
 
 
