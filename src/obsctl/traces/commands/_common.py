@@ -10,10 +10,9 @@ if TYPE_CHECKING:
     from obsctl.core.context import AppContext
     from obsctl.traces.client import JaegerClient
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option("--url", help="Jaeger query URL for this command (overrides the context).", metavar="URL"),
-]
+from obsctl.core.params import url_option
+
+UrlOpt = Annotated[str | None, url_option("jaeger")]
 
 
 def set_url(ctx: typer.Context, url: str | None) -> AppContext:
@@ -45,15 +44,15 @@ def fmt(output: str | None, allowed: tuple[str, ...]) -> str | None:
 
 
 def duration_ns(text: str | None, flag: str) -> int | None:
-    """A duration flag (`5ms`, `1.5s`, `250us`) in nanoseconds; exit 2 naming the flag if invalid."""
+    """A duration flag in nanoseconds: core's durations (`5ms`, `1.5s`, `2m`), plus `us`/`µs`/`ns`
+    because spans are often shorter than a millisecond. UsageError (exit 2) naming the flag."""
     if text is None:
         return None
     import re
 
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)\s*", text)
-    if not match:
-        raise typer.BadParameter(
-            f"invalid duration {text!r} (e.g. 500us, 5ms, 1.5s, 2m)", param_hint=f"'{flag}'"
-        )
-    scale = {"ns": 1, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9, "m": 6e10, "h": 3.6e12}
-    return int(float(match.group(1)) * scale[match.group(2)])
+    from obsctl.core.params import duration_flag
+
+    small = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ns|us|µs)\s*", text)
+    if small:
+        return int(float(small.group(1)) * (1 if small.group(2) == "ns" else 1000))
+    return int(duration_flag(flag, text, allow_zero=True, example="5ms") * 1e9)

@@ -33,15 +33,14 @@ def deps_cmd(
       obsctl traces deps --since 1h
       obsctl traces deps -o tree
     """
+    from datetime import timedelta
+
     from obsctl.core.output import Column
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
 
     actx = set_url(ctx, url)
     out_fmt = fmt(output, DEPS_FORMATS)
-    try:
-        window = parse_duration(since)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--since'") from None
+    window = timedelta(seconds=duration_flag("--since", since, example="1d"))
     deps = jaeger(actx).dependencies(actx.now(), int(window.total_seconds() * 1000))
     deps.sort(key=lambda d: (d.parent, -d.call_count, d.child))
     if out_fmt == "tree":

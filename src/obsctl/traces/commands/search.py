@@ -54,7 +54,9 @@ def search_cmd(
       obsctl traces search -s frontend --tag error=true --min-duration 500ms -n 5
       obsctl traces search -s frontend -o json | jq -r '.[].trace_id'
     """
-    from obsctl.core.timeparse import parse_duration
+    from datetime import timedelta
+
+    from obsctl.core.params import duration_flag
     from obsctl.traces.client import SearchQuery
 
     actx = set_url(ctx, url)
@@ -65,10 +67,7 @@ def search_cmd(
         if not sep or not key:
             raise typer.BadParameter(f"expected K=V, got {item!r}", param_hint="'--tag'")
         tags[key] = value
-    try:
-        window = parse_duration(since)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="'--since'") from None
+    window = timedelta(seconds=duration_flag("--since", since, example="1h"))
     dmin, dmax = duration_ns(min_duration, "--min-duration"), duration_ns(max_duration, "--max-duration")
     if dmin is not None and dmax is not None and dmax < dmin:
         raise typer.BadParameter(
