@@ -146,16 +146,48 @@ class FileLogFinder:
             ) from None
 
 
-def _es_finder(actx: Any) -> TraceLogFinder:
-    """The logs signal's search layer over the context's Elasticsearch (traces -> logs is allowed)."""
+class LogsLayerFinder:
+    """The logs signal's search layer (`obsctl.logs.search`): the context's Elasticsearch, or files."""
+
+    def __init__(self, actx: Any, files: Sequence[str] = ()) -> None:
+        from obsctl.logs.search import open_source  # type: ignore[import-not-found,unused-ignore]
+
+        self.source = open_source(actx, files=list(files))
+
+    def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]:
+        from obsctl.logs.search import find_trace_logs  # type: ignore[import-not-found,unused-ignore]
+
+        out = []
+        for rec in find_trace_logs(self.source, trace_id, start, end):
+            when = rec.ts
+            if when is None:
+                continue
+            nanos = int(when.timestamp()) * 1_000_000_000 + when.microsecond * 1000
+            out.append(
+                LogRecord(
+                    nanos,
+                    str(rec.level or ""),
+                    str(rec.message or ""),
+                    trace_id,
+                    _hex(rec.span_id, 16),
+                    str(rec.service or ""),
+                    str(rec.logger or ""),
+                )
+            )
+        return sorted(out, key=lambda r: r.time)
+
+
+def _finder(actx: Any, files: Sequence[str]) -> TraceLogFinder:
+    """The logs search layer when this build has it; else JSON-lines files read here."""
     try:
-        from obsctl.logs.search import TraceLogSearch  # type: ignore[import-not-found,unused-ignore]
+        return LogsLayerFinder(actx, files)
     except ImportError:
+        if files:
+            return FileLogFinder(files)
         raise UsageError(
-            "--logs needs --log-file PATH here: this build cannot search Elasticsearch for a trace's logs yet",
+            "--logs needs --log-file PATH here: this build cannot search Elasticsearch for a trace's logs",
             hint="pass --log-file app.log (JSON lines with trace_id/span_id fields)",
         ) from None
-    return TraceLogSearch(actx)  # type: ignore[no-any-return,unused-ignore]
 
 
 def place(trace: Trace, records: Iterable[LogRecord]) -> dict[str, list[LogRecord]]:
@@ -182,7 +214,7 @@ def render_record(rec: LogRecord, span: Span) -> str:
 def join_logs(actx: Any, analysed: Analysed, files: Sequence[str]) -> dict[str, list[str]]:
     """Rendered log lines per span id for the waterfall and the JSON document."""
     trace = analysed.trace
-    finder: TraceLogFinder = FileLogFinder(files) if files else _es_finder(actx)
+    finder = _finder(actx, files)
     margin = 60 * 1_000_000_000  # logs are often stamped a little outside the spans
     start = datetime.fromtimestamp((trace.start - margin) / 1e9, timezone.utc)
     end = datetime.fromtimestamp((trace.end + margin) / 1e9, timezone.utc)
