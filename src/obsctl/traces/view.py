@@ -151,3 +151,17 @@ def to_document(a: Analysed, *, summary: bool = False) -> dict[str, Any]:
     if summary:
         doc["summary"] = summary_rows(a)
     return doc
+
+
+def write_document(out: Any, doc: Any, fmt: str = "json") -> None:
+    """Write a (possibly 10,000-span) document: orjson when it can, core's writer otherwise."""
+    if fmt == "json":
+        try:
+            import orjson
+
+            out.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+            out.stdout.flush()
+            return
+        except (ImportError, TypeError):  # orjson.JSONEncodeError is a TypeError (e.g. ints over 64 bits)
+            pass
+    out.render_document(doc, fmt)

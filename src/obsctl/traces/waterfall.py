@@ -67,9 +67,8 @@ def _tree(trace: Trace) -> Iterator[tuple[Span, int, str]]:
             stack.append((kids[i], depth + 1, child_lead, i == len(kids) - 1))
 
 
-def _bar(span: Span, timing: Timing, cols: int, char: str) -> str:
-    t0, t1 = timing.trace_start, timing.trace_end
-    total = max(1, t1 - t0)
+def _bar(span: Span, timing: Timing, axis: tuple[int, int], cols: int, char: str) -> str:
+    t0, total = axis
     s, e = timing.start[span.span_id], timing.end[span.span_id]
     a = min(cols - 1, int((s - t0) * cols / total))
     b = max(a + 1, min(cols, -(-(e - t0) * cols // total)))
@@ -118,6 +117,7 @@ def render(trace: Trace, timing: Timing, opts: WaterfallOptions) -> list[str]:
     name_w = min(max((len(n) for n in names), default=10), max(24, opts.width * 2 // 5))
     bar_w = max(10, opts.width - name_w - 1 - 9 - 2 - 8) if opts.bars else 0
     lines = [paint(header(trace, timing), BOLD)]
+    axis_ns = (timing.trace_start, max(1, timing.trace_end - timing.trace_start))  # once: O(n) each
     if opts.bars:
         total = timing.trace_end - timing.trace_start
         axis = "0" + fmt_ns(total).rjust(bar_w - 1)
@@ -135,7 +135,7 @@ def render(trace: Trace, timing: Timing, opts: WaterfallOptions) -> list[str]:
         line = f"{mark}{shown}{pad} {fmt_ns(span.duration):>9}"
         if opts.bars:
             char = "█" if (on_path or not opts.critical) else "░"
-            bar = _bar(span, timing, bar_w, char)
+            bar = _bar(span, timing, axis_ns, bar_w, char)
             colored = (
                 paint(bar, RED) if span.error else paint(bar, f"\x1b[38;5;{service_color(span.service)}m")
             )

@@ -166,7 +166,9 @@ def _show(actx: AppContext, trace: Trace, opts: GetOptions) -> None:
     if opts.output in ("otlp", "jaeger"):
         from obsctl.traces.export import to_jaeger, to_otlp
 
-        out.render_document(to_otlp([trace]) if opts.output == "otlp" else to_jaeger([trace]), "json")
+        from obsctl.traces.view import write_document
+
+        write_document(out, to_otlp([trace]) if opts.output == "otlp" else to_jaeger([trace]))
         return
     analysed = Analysed.of(trace)
     if opts.logs:
@@ -177,9 +179,9 @@ def _show(actx: AppContext, trace: Trace, opts: GetOptions) -> None:
         _span_detail(actx, analysed, opts.span)
         return
     if opts.output in ("json", "yaml"):
-        from obsctl.traces.view import to_document
+        from obsctl.traces.view import to_document, write_document
 
-        out.render_document(to_document(analysed, summary=opts.summary), opts.output)
+        write_document(out, to_document(analysed, summary=opts.summary), opts.output)
         return
     if opts.summary or opts.output in ("table", "wide", "tsv"):
         from obsctl.traces.view import SPAN_COLUMNS, SUMMARY_COLUMNS, span_rows, summary_rows
