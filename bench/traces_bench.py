@@ -80,7 +80,10 @@ def big_trace(spans: int, seed: int = 7) -> dict:
 def file_bench(path: Path, rounds: int) -> None:
     env = env_with(COLUMNS="160", NO_COLOR="1")
     commands = {
-        "waterfall --critical-path": ([OBSCTL, "traces", "get", "--file", str(path), "--critical-path", "--bars"], env),
+        "waterfall --critical-path": (
+            [OBSCTL, "traces", "get", "--file", str(path), "--critical-path", "--bars"],
+            env,
+        ),
         "--summary": ([OBSCTL, "traces", "get", "--file", str(path), "--summary"], env),
         "-o json": ([OBSCTL, "traces", "get", "--file", str(path), "-o", "json"], env),
     }
@@ -88,7 +91,9 @@ def file_bench(path: Path, rounds: int) -> None:
     print(f"file ({path.stat().st_size / 1e6:.1f} MB OTLP JSON):")
     for name, values in samples.items():
         ms = median_ms(values)
-        print(f"  obsctl traces get {name:<28} {ms:7.0f} ms  {'ok' if ms < 1000 else 'OVER'} (goal < 1000 ms)")
+        print(
+            f"  obsctl traces get {name:<28} {ms:7.0f} ms  {'ok' if ms < 1000 else 'OVER'} (goal < 1000 ms)"
+        )
 
 
 def jaeger_bench(doc: dict, rounds: int) -> None:
@@ -98,7 +103,9 @@ def jaeger_bench(doc: dict, rounds: int) -> None:
     with FakeJaeger("main", traces=[doc]) as fake:
         url = f"{fake.url}/api/v3/traces/{trace_id}"
         env = env_with(COLUMNS="160", NO_COLOR="1", OBSCTL_JAEGER_URL=fake.url)
-        commands = {"obsctl waterfall --critical-path": ([OBSCTL, "traces", "get", trace_id, "--critical-path"], env)}
+        commands = {
+            "obsctl waterfall --critical-path": ([OBSCTL, "traces", "get", trace_id, "--critical-path"], env)
+        }
         curl = shutil.which("curl")
         if curl:
             commands["curl (raw JSON only)"] = ([curl, "-s", "-o", "/dev/null", url], env)
@@ -109,7 +116,9 @@ def jaeger_bench(doc: dict, rounds: int) -> None:
         print(f"  {name:<36} {ms:7.0f} ms")
     if len(medians) == 2:
         a, b = medians.values()
-        print(f"  ratio obsctl / curl: {a / b:.1f}x (obsctl parses, analyses and renders; curl only downloads)")
+        print(
+            f"  ratio obsctl / curl: {a / b:.1f}x (obsctl parses, analyses and renders; curl only downloads)"
+        )
 
 
 def listen_bench(total: int) -> None:
@@ -125,11 +134,15 @@ def listen_bench(total: int) -> None:
             if kind == "protobuf":
                 exporter = OTLPSpanExporter(endpoint=rx.endpoint + "/v1/traces")
             else:
-                from opentelemetry.exporter.otlp.json.http.trace_exporter import OTLPSpanExporter as JsonExporter
+                from opentelemetry.exporter.otlp.json.http.trace_exporter import (
+                    OTLPSpanExporter as JsonExporter,
+                )
 
                 exporter = JsonExporter(endpoint=rx.endpoint + "/v1/traces")
             provider = TracerProvider(resource=Resource.create({"service.name": "bench"}))
-            provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=total, max_export_batch_size=512))
+            provider.add_span_processor(
+                BatchSpanProcessor(exporter, max_queue_size=total, max_export_batch_size=512)
+            )
             tracer = provider.get_tracer("bench")
             started = time.perf_counter()
             for _ in range(total // 10):
@@ -141,7 +154,9 @@ def listen_bench(total: int) -> None:
             got = len(rx.wait_for_spans(total, timeout=120))
             elapsed = time.perf_counter() - started
             provider.shutdown()
-        print(f"traces listen ingest ({kind}, SDK BatchSpanProcessor -> OTLP/HTTP): {got} spans in {elapsed:.2f} s = {got / elapsed:,.0f} spans/s (SDK and receiver in one process)")
+        print(
+            f"traces listen ingest ({kind}, SDK BatchSpanProcessor -> OTLP/HTTP): {got} spans in {elapsed:.2f} s = {got / elapsed:,.0f} spans/s (SDK and receiver in one process)"
+        )
 
 
 def main() -> None:

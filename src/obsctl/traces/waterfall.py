@@ -114,7 +114,8 @@ def render(trace: Trace, timing: Timing, opts: WaterfallOptions) -> list[str]:
     paint = _Painter(opts.color)
     rows = [(s, d, p) for s, d, p in _tree(trace) if _visible(s, d, opts)]
     names = [p + s.service + " " + s.operation for s, _, p in rows]
-    name_w = min(max((len(n) for n in names), default=10), max(24, opts.width * 2 // 5))
+    longest = max((len(n) for n in names), default=10)
+    name_w = min(longest, max(24, opts.width * 2 // 5)) if opts.bars else longest  # bars share the width
     bar_w = max(10, opts.width - name_w - 1 - 9 - 2 - 8) if opts.bars else 0
     lines = [paint(header(trace, timing), BOLD)]
     axis_ns = (timing.trace_start, max(1, timing.trace_end - timing.trace_start))  # once: O(n) each
