@@ -165,7 +165,6 @@ def _show(actx: AppContext, trace: Trace, opts: GetOptions) -> None:
     out = actx.out
     if opts.output in ("otlp", "jaeger"):
         from obsctl.traces.export import to_jaeger, to_otlp
-
         from obsctl.traces.view import write_document
 
         write_document(out, to_otlp([trace]) if opts.output == "otlp" else to_jaeger([trace]))
