@@ -21,13 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from obsctl.core.errors import BackendError, UsageError
-from obsctl.traces.model import (
-    Trace,
-    iter_json_documents,
-    short_trace_id,
-    traces_from_documents,
-    traces_from_jaeger,
-)
+from obsctl.traces.load import iter_json_documents, traces_from_documents
+from obsctl.traces.model import Trace, short_trace_id, traces_from_jaeger
 
 CACHE_TTL = 24 * 3600.0
 

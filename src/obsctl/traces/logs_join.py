@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from obsctl.core.errors import UsageError
 from obsctl.traces.diagnosis import fmt_ns
-from obsctl.traces.model import Span, Trace, any_value, attrs_dict, iter_json_documents
+from obsctl.traces.load import iter_json_documents
+from obsctl.traces.model import Span, Trace, any_value, attrs_dict
 
 if TYPE_CHECKING:
     from obsctl.traces.view import Analysed

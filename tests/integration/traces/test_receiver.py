@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from obsctl.traces.model import load_file
+from obsctl.traces.load import load_file
 from obsctl.traces.receiver import Receiver
 
 

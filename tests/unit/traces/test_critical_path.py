@@ -8,7 +8,8 @@ import pytest
 
 from obsctl.traces.critical_path import analyse, summarize
 from obsctl.traces.diagnosis import diagnose
-from obsctl.traces.model import Span, Trace, load_file
+from obsctl.traces.load import load_file
+from obsctl.traces.model import Span, Trace
 
 FIX = Path(__file__).parents[2] / "fixtures" / "jaeger"
 MS = 1_000_000

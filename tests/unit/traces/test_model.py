@@ -11,7 +11,8 @@ from obsctl.core.errors import UsageError
 from obsctl.traces.critical_path import analyse
 from obsctl.traces.diagnosis import diagnose
 from obsctl.traces.export import to_jaeger, to_otlp
-from obsctl.traces.model import load_file, normalize_trace_id, traces_from_documents
+from obsctl.traces.load import load_file, traces_from_documents
+from obsctl.traces.model import normalize_trace_id
 from tests.fakes.sdk_traces import checkout_trace, trace_id_of
 
 FIX = Path(__file__).parents[2] / "fixtures" / "jaeger"

@@ -130,7 +130,8 @@ def get_cmd(
 
 def _load(actx: AppContext, opts: GetOptions) -> Trace:
     from obsctl.core.errors import UsageError
-    from obsctl.traces.model import load_file, normalize_trace_id
+    from obsctl.traces.load import load_file
+    from obsctl.traces.model import normalize_trace_id
 
     wanted = normalize_trace_id(opts.trace_id) if opts.trace_id else None
     if opts.file is None:
