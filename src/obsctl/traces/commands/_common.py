@@ -10,9 +10,11 @@ if TYPE_CHECKING:
     from obsctl.core.context import AppContext
     from obsctl.traces.client import JaegerClient
 
-from obsctl.core.params import url_option
+from obsctl.core.params import output_option, url_option
 
 UrlOpt = Annotated[str | None, url_option("jaeger")]
+LIST_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
+ListOutputOpt = Annotated[str | None, output_option(LIST_FORMATS)]
 
 
 def set_url(ctx: typer.Context, url: str | None) -> AppContext:

@@ -6,9 +6,15 @@ from typing import Annotated
 
 import typer
 
-from obsctl.traces.commands._common import UrlOpt, duration_ns, fmt, jaeger, set_url
-
-SEARCH_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
+from obsctl.traces.commands._common import (
+    LIST_FORMATS,
+    ListOutputOpt,
+    UrlOpt,
+    duration_ns,
+    fmt,
+    jaeger,
+    set_url,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,10 +43,7 @@ def search_cmd(
         str, typer.Option("--since", help="How far back to look (e.g. 15m, 1h, 2d).", metavar="DURATION")
     ] = "1h",
     limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many traces.", min=1)] = 20,
-    output: Annotated[
-        str | None,
-        typer.Option("-o", "--output", help="table, wide, json, jsonl, yaml, csv, tsv.", metavar="FORMAT"),
-    ] = None,
+    output: ListOutputOpt = None,
     url: UrlOpt = None,
 ) -> None:
     """Find traces: start, root service and operation, duration, spans, errors, trace id.
@@ -60,7 +63,7 @@ def search_cmd(
     from obsctl.traces.client import SearchQuery
 
     actx = set_url(ctx, url)
-    out_fmt = fmt(output, SEARCH_FORMATS)
+    out_fmt = fmt(output, LIST_FORMATS)
     tags = {}
     for item in tag or ():
         key, sep, value = item.partition("=")

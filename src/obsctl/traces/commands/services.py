@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-from obsctl.traces.commands._common import UrlOpt, fmt, jaeger, set_url
-
-LIST_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
+from obsctl.traces.commands._common import LIST_FORMATS, UrlOpt, fmt, jaeger, set_url
 
 
 def register(app: typer.Typer) -> None:
@@ -18,10 +16,7 @@ def register(app: typer.Typer) -> None:
 
 def services_cmd(
     ctx: typer.Context,
-    output: Annotated[
-        str | None,
-        typer.Option("-o", "--output", help="table, json, jsonl, yaml, csv, tsv.", metavar="FORMAT"),
-    ] = None,
+    output: ListOutputOpt = None,
     url: UrlOpt = None,
 ) -> None:
     """List the services Jaeger has traces of.
@@ -46,10 +41,7 @@ def operations_cmd(
     span_kind: Annotated[
         str | None, typer.Option("--span-kind", help="Only server, client, producer, consumer or internal.")
     ] = None,
-    output: Annotated[
-        str | None,
-        typer.Option("-o", "--output", help="table, json, jsonl, yaml, csv, tsv.", metavar="FORMAT"),
-    ] = None,
+    output: ListOutputOpt = None,
     url: UrlOpt = None,
 ) -> None:
     """List a service's operations (span names) and their span kinds.
