@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from obsctl.traces.commands._common import LIST_FORMATS, UrlOpt, fmt, jaeger, set_url
+from obsctl.traces.commands._common import LIST_FORMATS, ListOutputOpt, UrlOpt, fmt, jaeger, set_url
 
 
 def register(app: typer.Typer) -> None:
