@@ -134,19 +134,19 @@ def render(trace: Trace, timing: Timing, opts: WaterfallOptions) -> list[str]:
         if span.error:
             shown = paint(text, RED)
         line = f"{mark}{shown}{pad} {fmt_ns(span.duration):>9}"
+        tail = [span.kind] if span.kind != "unspecified" else []
+        notes = _notes(trace, span, timing)
+        if notes:
+            tail.append(paint("[" + "; ".join(notes) + "]", DIM))
         if opts.bars:
             char = "█" if (on_path or not opts.critical) else "░"
             bar = _bar(span, timing, axis_ns, bar_w, char)
             colored = (
                 paint(bar, RED) if span.error else paint(bar, f"\x1b[38;5;{service_color(span.service)}m")
             )
-            line += f" {colored} "
+            line += f" {colored} " + "  ".join(tail)
         else:
-            line += "  "
-        line += span.kind if span.kind != "unspecified" else ""
-        notes = _notes(trace, span, timing)
-        if notes:
-            line += "  " + paint("[" + "; ".join(notes) + "]", DIM)
+            line += "".join("  " + part for part in tail)
         lines.append(line.rstrip())
         indent = " " * (len(prefix) + 4)
         if span.error:
