@@ -190,7 +190,7 @@ class JaegerClient:
         for api in self._order():
             path = "/api/v3/services" if api == "v3" else "/api/services"
             resp = self._get(path)
-            if _no_route(resp):
+            if resp.status_code == 404 or _no_route(resp):  # a listing is never "not found"
                 continue
             body = self._json(resp) or {}
             self._learn(api=api)
@@ -209,16 +209,16 @@ class JaegerClient:
             if api == "v3":
                 params = {"service": service, **({"span_kind": span_kind} if span_kind else {})}
                 resp = self._get("/api/v3/operations", params)
-                if _no_route(resp):
+                if resp.status_code == 404 or _no_route(resp):
                     continue
                 self._learn(api="v3")
                 ops = (self._json(resp) or {}).get("operations") or []
                 return sorted(Operation(o.get("name", ""), o.get("spanKind", "")) for o in ops)
             params = {"service": service, **({"spanKind": span_kind} if span_kind else {})}
             resp = self._get("/api/operations", params)
-            if _no_route(resp):
+            if resp.status_code == 404 or _no_route(resp):
                 resp = self._get(f"/api/services/{service}/operations")
-                if _no_route(resp):
+                if resp.status_code == 404 or _no_route(resp):
                     continue
                 return sorted(Operation(str(n)) for n in (self._json(resp) or {}).get("data") or [])
             self._learn(api="v1")
