@@ -44,6 +44,14 @@ def search_rows(traces: Sequence[Trace]) -> list[dict[str, Any]]:
     return rows
 
 
+def render_search(out: Any, traces: Sequence[Trace], fmt: str | None) -> None:
+    """Trace summary rows: human times and durations on a table, exact values for programs."""
+    rows = search_rows(traces)
+    if fmt in ("table", "wide") or (fmt is None and out.is_tty):
+        rows = [{**r, "duration": r["duration_human"], "start": r["start"][:23] + "Z"} for r in rows]
+    out.render_rows(SEARCH_COLUMNS, rows, fmt)
+
+
 def deps_tree(deps: Sequence[Dependency]) -> list[str]:
     """Callers at the top (services nobody calls), callees below with call counts; cycles cut."""
     calls: dict[str, list[Dependency]] = {}

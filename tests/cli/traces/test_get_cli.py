@@ -20,13 +20,16 @@ def test_terminal_gets_bars_pipe_gets_plain_text(run_cli):
     assert piped.stdout.splitlines()[1] == " frontend GET /dispatch                            703ms  server"
 
 
-def test_several_traces_in_a_file_need_an_id(run_cli, tmp_path: Path):
+def test_several_traces_in_a_file_are_listed(run_cli, tmp_path: Path):
     a, b = checkout_trace(), checkout_trace()
     path = tmp_path / "two.jsonl"
     path.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n")
     result = run_cli(["traces", "get", "--file", str(path)])
-    assert result.exit_code == 2
-    assert result.stderr.startswith(f"obsctl: error: {path} holds 2 traces; pass the id of one")
+    assert result.exit_code == 0
+    assert result.stderr == f"obsctl: {path} holds 2 traces; pass one id to see it\n"
+    assert sorted(line.split("\t")[-1] for line in result.stdout.splitlines()) == sorted(
+        [trace_id_of(a), trace_id_of(b)]
+    )
     one = run_cli(["traces", "get", trace_id_of(b)[16:].upper(), "--file", str(path), "-o", "json"])
     assert one.exit_code == 2  # a 16-hex id means the high half is zero: not this trace
     ok = run_cli(["traces", "get", trace_id_of(b).upper(), "--file", str(path), "-o", "json"])

@@ -124,11 +124,15 @@ def get_cmd(
         logs=logs or bool(log_file),
         log_files=tuple(log_file or ()),
     )
-    trace = _load(actx, opts)
-    _show(actx, trace, opts)
+    traces = _load(actx, opts)
+    if len(traces) > 1:
+        _list(actx, traces, opts)
+        return
+    _show(actx, traces[0], opts)
 
 
-def _load(actx: AppContext, opts: GetOptions) -> Trace:
+def _load(actx: AppContext, opts: GetOptions) -> list[Trace]:
+    """The trace asked for; every trace of --file when no id is given."""
     from obsctl.core.errors import UsageError
     from obsctl.traces.load import load_file
     from obsctl.traces.model import normalize_trace_id
@@ -140,7 +144,7 @@ def _load(actx: AppContext, opts: GetOptions) -> Trace:
                 "give a trace id or --file PATH",
                 hint="e.g. obsctl traces get 4bf92f3577b34da6a3ce929d0e0e4736",
             )
-        return jaeger(actx).get_trace(wanted)
+        return [jaeger(actx).get_trace(wanted)]
     traces = load_file(opts.file)
     if wanted is not None:
         found = [t for t in traces if t.trace_id == wanted]
@@ -151,13 +155,18 @@ def _load(actx: AppContext, opts: GetOptions) -> Trace:
                 + ", ".join(t.trace_id for t in traces[:5])
                 + (" …" if len(traces) > 5 else ""),
             )
-        return found[0]
-    if len(traces) > 1:
-        raise UsageError(
-            f"{opts.file} holds {len(traces)} traces; pass the id of one",
-            hint="e.g. obsctl traces get " + traces[0].trace_id + f" --file {opts.file}",
-        )
-    return traces[0]
+        return found[:1]
+    return traces
+
+
+def _list(actx: AppContext, traces: list[Trace], opts: GetOptions) -> None:
+    """A file with several traces and no id: one line per trace, as `traces search` prints them."""
+    from obsctl.traces.search_view import render_search
+
+    out = actx.out
+    fmt = opts.output if opts.output in ("table", "wide", "tsv", "json", "yaml") else None
+    render_search(out, traces, fmt)
+    out.info(f"obsctl: {opts.file} holds {len(traces)} traces; pass one id to see it")
 
 
 def _show(actx: AppContext, trace: Trace, opts: GetOptions) -> None:

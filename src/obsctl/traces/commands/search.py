@@ -79,12 +79,8 @@ def search_cmd(
     now = actx.now()
     query = SearchQuery(service, now - window, now, operation, tags, dmin, dmax, limit)
     traces = jaeger(actx).search(query)
-    from obsctl.traces.search_view import SEARCH_COLUMNS, search_rows
+    from obsctl.traces.search_view import render_search
 
-    rows = search_rows(traces)
-    human = out_fmt in ("table", "wide") or (out_fmt is None and actx.out.is_tty)
-    if human:
-        rows = [{**r, "duration": r["duration_human"], "start": r["start"][:23] + "Z"} for r in rows]
-    actx.out.render_rows(SEARCH_COLUMNS, rows, out_fmt)
+    render_search(actx.out, traces, out_fmt)
     if not traces:
         actx.out.info(f"obsctl: no traces of {service} in the last {since}")
