@@ -70,6 +70,11 @@ class Span:
         return self.start + self.duration
 
     @property
+    def name(self) -> str:
+        """The span name (OTLP's word for what Jaeger calls the operation)."""
+        return self.operation
+
+    @property
     def error(self) -> bool:
         return self.status == "error"
 

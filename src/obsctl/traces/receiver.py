@@ -7,11 +7,13 @@ API:
 
     from obsctl.traces.receiver import Receiver
 
-    with Receiver(port=0) as rx:              # serves on 127.0.0.1 in a thread; port 0 = a free one
+    with Receiver() as rx:                    # serves on 127.0.0.1 in a thread, on a free port
+                                              # (Receiver(port=4318) for the standard one)
         env = {"OTEL_EXPORTER_OTLP_ENDPOINT": rx.endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
         ...                                   # run the instrumented app with env
         spans = rx.wait_for_spans(1, timeout=10)   # -> list[obsctl.traces.model.Span]
         batch = rx.next_batch(timeout=1)      # -> Batch(signal, document) | None, in arrival order
+        rx.spans()                            # every span so far (.service, .name, .trace_id, .span_id, ...)
         rx.logs, rx.metrics                   # every OTLP JSON logs/metrics request received
         rx.take_finished(settle=1.0)          # -> traces whose root arrived and went quiet
     # stopped; Receiver(save="out.jsonl") also appends every request as an OTLP JSON line
@@ -150,7 +152,7 @@ class Receiver:
     def __init__(
         self,
         host: str = "127.0.0.1",
-        port: int = 4318,
+        port: int = 0,
         *,
         save: str | Path | None = None,
         on_batch: Callable[[Batch], None] | None = None,
@@ -159,7 +161,7 @@ class Receiver:
         self.port = port
         self.save = Path(save).expanduser() if save else None
         self.on_batch = on_batch
-        self.spans: list[Span] = []
+        self._spans: list[Span] = []
         self.logs: list[dict[str, Any]] = []
         self.metrics: list[dict[str, Any]] = []
         self.counts = {"spans": 0, "logs": 0, "metrics": 0, "rejected": 0}
@@ -222,7 +224,7 @@ class Receiver:
                 self._file.flush()
             if batch.signal == "traces":
                 spans = spans_from_otlp(batch.document)
-                self.spans.extend(spans)
+                self._spans.extend(spans)
                 self.counts["spans"] += len(spans)
                 now = time.monotonic()
                 for span in spans:
@@ -265,12 +267,17 @@ class Receiver:
         """Block until `count` spans have arrived (or the timeout); returns every span so far."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while len(self.spans) < count:
+            while len(self._spans) < count:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
                 self._changed.wait(left)
-            return list(self.spans)
+            return list(self._spans)
+
+    def spans(self) -> list[Span]:
+        """Every span received so far (a copy), in arrival order."""
+        with self._lock:
+            return list(self._spans)
 
     def take_finished(self, settle: float = 1.0, *, flush: bool = False) -> list[Trace]:
         """Traces whose root span arrived and that got no span for `settle` seconds (all, if `flush`).

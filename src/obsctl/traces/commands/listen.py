@@ -103,7 +103,7 @@ def _serve(
         while (max_traces is None or shown < max_traces) and (
             limit is None or time.monotonic() - started < limit
         ):
-            rx.wait_for_spans(len(rx.spans) + 1, timeout=0.1)
+            rx.wait_for_spans(rx.counts["spans"] + 1, timeout=0.1)
             for trace in rx.take_finished(settle):
                 _print(actx, trace, out_fmt)
                 shown += 1
