@@ -117,16 +117,20 @@ def records_from_document(doc: Any) -> Iterator[LogRecord]:
 
 
 class FileLogFinder:
-    """Log records from JSON-lines files (one JSON object per line; other lines are skipped)."""
+    """Log records from JSON-lines files (one JSON object per line; other lines are skipped).
+    `otlp_only`: just the OTLP `resourceLogs` lines (`traces listen --save`), for use beside the
+    logs layer, which reads the flat formats."""
 
-    def __init__(self, paths: Sequence[str]) -> None:
+    def __init__(self, paths: Sequence[str], *, otlp_only: bool = False) -> None:
         self.paths = list(paths)
+        self.otlp_only = otlp_only
 
     def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]:
         out: list[LogRecord] = []
         for path in self.paths:
             for line in self._lines(path):
-                if trace_id not in line.lower() and '"resourcelogs"' not in line[:20].lower():
+                envelope = '"resourcelogs"' in line[:20].lower()
+                if (self.otlp_only and not envelope) or (trace_id not in line.lower() and not envelope):
                     continue  # cheap pre-filter: most lines of a big file are other traces'
                 try:
                     docs = list(iter_json_documents(line))
@@ -178,10 +182,23 @@ class LogsLayerFinder:
         return sorted(out, key=lambda r: r.time)
 
 
+class _Both:
+    """Several finders, records merged in time order without repeats."""
+
+    def __init__(self, *finders: TraceLogFinder) -> None:
+        self.finders = finders
+
+    def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]:
+        merged = {r: None for f in self.finders for r in f.find_trace_logs(trace_id, start, end)}
+        return sorted(merged, key=lambda r: r.time)
+
+
 def _finder(actx: Any, files: Sequence[str]) -> TraceLogFinder:
-    """The logs search layer when this build has it; else JSON-lines files read here."""
+    """The logs search layer when this build has it (plus OTLP log lines, which it does not read);
+    else JSON-lines files read here."""
     try:
-        return LogsLayerFinder(actx, files)
+        layer = LogsLayerFinder(actx, files)
+        return _Both(layer, FileLogFinder(files, otlp_only=True)) if files else layer
     except ImportError:
         if files:
             return FileLogFinder(files)
