@@ -13,6 +13,7 @@ API:
         ...                                   # run the instrumented app with env
         spans = rx.wait_for_spans(1, timeout=10)   # -> list[obsctl.traces.model.Span]
         batch = rx.next_batch(timeout=1)      # -> Batch(signal, document) | None, in arrival order
+        for batch in rx.batches(idle=0.5): ...  # the same, until 0.5 s pass with nothing new
         rx.spans()                            # every span so far (.service, .name, .trace_id, .span_id, ...)
         rx.logs, rx.metrics                   # every OTLP JSON logs/metrics request received
         rx.take_finished(settle=1.0)          # -> traces whose root arrived and went quiet
@@ -31,7 +32,7 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -262,6 +263,11 @@ class Receiver:
             return self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def batches(self, idle: float = 1.0) -> Iterator[Batch]:
+        """Requests as they arrive, until none came for `idle` seconds."""
+        while (batch := self.next_batch(timeout=idle)) is not None:
+            yield batch
 
     def wait_for_spans(self, count: int, timeout: float) -> list[Span]:
         """Block until `count` spans have arrived (or the timeout); returns every span so far."""

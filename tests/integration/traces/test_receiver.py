@@ -99,6 +99,7 @@ def test_logs_and_metrics_from_the_sdk():
         while (not rx.logs or not rx.metrics) and time.monotonic() < deadline:
             time.sleep(0.05)
     assert rx.counts["logs"] == 1 and rx.counts["metrics"] >= 1
+    assert {b.signal for b in rx.batches(idle=0.05)} == {"logs", "metrics"}
     record = rx.logs[0]["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]
     assert record["body"] == {"stringValue": "cart is empty"}
 
