@@ -187,12 +187,15 @@ class Receiver:
         class Handler(_Handler):
             rx = receiver
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        if self.save is not None:
+            self._file = self.save.open("a", encoding="utf-8")
+        try:
+            self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        except OSError:
+            self.stop()
+            raise
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        if self.save is not None:
-            self.save.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.save.open("a", encoding="utf-8")
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
         )

@@ -47,7 +47,6 @@ def get_cmd(
         str | None,
         typer.Option(
             "--file",
-            "-f",
             help="Read Jaeger UI JSON, OTLP JSON (bare or in 'result') or OTLP JSON lines instead of Jaeger ('-': stdin).",
             metavar="PATH",
         ),

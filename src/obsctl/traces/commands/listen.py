@@ -88,6 +88,8 @@ def _serve(
     try:
         rx.start()
     except OSError as exc:
+        if exc.filename:
+            raise UsageError(f"cannot write --save {exc.filename}: {exc.strerror}") from None
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}", hint="pick another --port (0: any free port)"
         ) from None
