@@ -210,10 +210,11 @@ def _wire() -> None:
     from obsctl.alerts.commands import app as alerts_app
     from obsctl.config.commands import app as config_app
     from obsctl.health.commands import app as health_app
+    from obsctl.logs.commands import app as logs_app
     from obsctl.metrics.commands import app as metrics_app
 
     app.add_typer(metrics_app, name="metrics")
-    _not_built("logs", "Search and tail Elasticsearch/OpenSearch logs")
+    app.add_typer(logs_app, name="logs")
     _not_built("traces", "Fetch Jaeger traces and render waterfalls")
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(health_app, name="health")

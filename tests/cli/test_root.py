@@ -29,10 +29,10 @@ def test_unknown_flag_exits_2(run_cli):
 
 
 def test_not_built_group_says_so_and_exits_2(run_cli):
-    result = run_cli(["logs", "tail", "--trace-id", "abc"])
+    result = run_cli(["instrument", "init"])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.splitlines()[0] == "obsctl: error: `obsctl logs` is not built yet"
+    assert result.stderr.splitlines()[0] == "obsctl: error: `obsctl instrument` is not built yet"
 
 
 def test_python_dash_m_runs_the_same_cli():

@@ -19,11 +19,13 @@ from __future__ import annotations
 import base64
 import copy
 import fnmatch
+import functools
 import hashlib
 import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -116,6 +118,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?
 
 def parse_date_nanos(value: Any) -> int | None:
     """A date as epoch nanoseconds: ISO 8601 (any fraction) or epoch millis (number or string)."""
+    if isinstance(value, (str, int, float)):
+        return _cached_date_nanos(value)
+    return _parse_date_nanos(value)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _cached_date_nanos(value: Any) -> int | None:
+    return _parse_date_nanos(value)
+
+
+def _parse_date_nanos(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -169,21 +182,29 @@ def _dynamic_type(name: str, value: Any) -> str:
 class Index:
     name: str
     uuid: str
-    docs: list[dict[str, Any]] = field(default_factory=list)  # {"_id", "_source", "_seq"}
+    docs: list[dict[str, Any]] = field(default_factory=list)  # {"_id", "_source", "_seq"}: searchable
     mappings: dict[str, str] = field(default_factory=dict)  # field -> type (explicit wins)
     number: int = 0
+    pending: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (written at, doc)
+    data_stream: str | None = None
+    _types: dict[str, str] = field(default_factory=dict)
 
     def field_types(self) -> dict[str, str]:
-        types: dict[str, str] = {}
-        for doc in self.docs:
-            for name, value in _leaf_fields(doc["_source"]):
-                sample = value[0] if isinstance(value, list) and value else value
-                kind = self.mappings.get(name) or types.get(name) or _dynamic_type(name, sample)
-                types[name] = kind
-                if kind == "text" and name not in self.mappings:
-                    types.setdefault(f"{name}.keyword", "keyword")
+        """The mapping: dynamic types from every written document (mapped at index time, as ES
+        does, even before a refresh makes the document searchable), explicit mappings win."""
+        return self._types
+
+    def learn(self, source: Mapping[str, Any]) -> None:
+        types = self._types
+        for name, value in _leaf_fields(source):
+            if name in types:
+                continue
+            sample = value[0] if isinstance(value, list) and value else value
+            kind = self.mappings.get(name) or _dynamic_type(name, sample)
+            types[name] = kind
+            if kind == "text" and name not in self.mappings:
+                types.setdefault(f"{name}.keyword", "keyword")
         types.update(self.mappings)
-        return types
 
 
 class EsError(Exception):
@@ -260,8 +281,17 @@ class FakeElasticsearch(FakeServer):
         api_key: str | None = None,
         bearer: str | None = None,
         product_header: bool | None = None,
+        refresh_interval: float | None = None,
+        ingest_timestamp: bool = False,
     ) -> None:
         super().__init__()
+        self.refresh_interval = refresh_interval
+        self.ingest_timestamp = ingest_timestamp
+        self.data_streams: dict[str, list[str]] = {}
+        self.data_stream_mappings: dict[str, str] = {"@timestamp": "date"}
+        self.max_result_window = 10_000
+        self._started = time.time()
+        self._current_id = ""
         if flavor not in FLAVORS:
             raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
         self.flavor = flavor
@@ -296,6 +326,7 @@ class FakeElasticsearch(FakeServer):
                 index = Index(name, uuid, number=len(self.indices))
                 self.indices[name] = index
             index.mappings.update(mappings or {})
+            index._types.update(index.mappings)
             return index
 
     def add_documents(
@@ -305,16 +336,78 @@ class FakeElasticsearch(FakeServer):
         *,
         mappings: Mapping[str, str] | None = None,
     ) -> list[str]:
-        """Index documents (their `_source`); returns the generated ids."""
+        """Index documents (their `_source`); returns the generated ids.
+
+        A data stream name writes to its current backing index. With `refresh_interval` set, a
+        document becomes searchable at the next refresh tick; with `ingest_timestamp`, an ingest
+        pipeline sets `event.ingested` to the write time (as Fleet/ECS pipelines do).
+        """
         with self._state:
+            if index in self.data_streams:
+                index = self.data_streams[index][-1]
             target = self.create_index(index, mappings)
             ids = []
+            now = time.time()
             for source in docs:
-                seq = len(target.docs)
                 doc_id = f"{next(self._ids):020d}"
-                target.docs.append({"_id": doc_id, "_source": copy.deepcopy(dict(source)), "_seq": seq})
+                body = copy.deepcopy(dict(source))
+                if self.ingest_timestamp:
+                    stamp = datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="milliseconds")
+                    body.setdefault("event", {})["ingested"] = stamp.replace("+00:00", "Z")
+                target.learn(body)
+                doc = {"_id": doc_id, "_source": body, "_seq": -1}
+                if self.refresh_interval:
+                    target.pending.append((now, doc))
+                else:
+                    doc["_seq"] = len(target.docs)
+                    target.docs.append(doc)
                 ids.append(doc_id)
             return ids
+
+    def create_data_stream(self, name: str) -> str:
+        """A data stream with its first backing index `.ds-<name>-<yyyy.mm.dd>-000001`."""
+        with self._state:
+            if name not in self.data_streams:
+                self.data_streams[name] = []
+                self.rollover(name)
+            return self.data_streams[name][-1]
+
+    def rollover(self, name: str) -> str:
+        """Start a new backing index; later writes go there, searches see all of them."""
+        with self._state:
+            backing = self.data_streams.setdefault(name, [])
+            day = datetime.now(timezone.utc).strftime("%Y.%m.%d")
+            index_name = f".ds-{name}-{day}-{len(backing) + 1:06d}"
+            index = self.create_index(index_name, self.data_stream_mappings)
+            index.data_stream = name
+            backing.append(index_name)
+            return index_name
+
+    def refresh(self, index: str | None = None) -> None:
+        """`POST /_refresh`: make every written document searchable now."""
+        with self._state:
+            for target in self.indices.values():
+                if index is None or target.name == index:
+                    self._publish(target, len(target.pending))
+
+    @staticmethod
+    def _publish(target: Index, n: int) -> None:
+        for _, doc in target.pending[:n]:
+            doc["_seq"] = len(target.docs)
+            target.docs.append(doc)
+        del target.pending[:n]
+
+    def _refresh_due(self) -> None:
+        """Refresh ticks every `refresh_interval` seconds since the fake started."""
+        if not self.refresh_interval:
+            return
+        tick = self._started + ((time.time() - self._started) // self.refresh_interval) * self.refresh_interval
+        for target in self.indices.values():
+            n = 0
+            while n < len(target.pending) and target.pending[n][0] < tick:
+                n += 1
+            if n:
+                self._publish(target, n)
 
     def delete_index(self, name: str) -> None:
         with self._state:
@@ -347,6 +440,8 @@ class FakeElasticsearch(FakeServer):
         try:
             self._check_auth(request)
             self._check_media_types(request)
+            with self._state:
+                self._refresh_due()
             status, body = self._route(request)
         except EsError as exc:
             return self._json(exc.status, exc.body, request, extra=exc.headers)
@@ -592,10 +687,21 @@ class FakeElasticsearch(FakeServer):
                 found.update(self.indices)
                 continue
             if "*" in name or "?" in name:
-                matched = {n: i for n, i in self.indices.items() if fnmatch.fnmatchcase(n, name)}
+                # Hidden indices (a leading dot: data stream backing indices) only by a dotted pattern.
+                matched = {
+                    n: i
+                    for n, i in self.indices.items()
+                    if fnmatch.fnmatchcase(n, name) and (not n.startswith(".") or name.startswith("."))
+                }
+                for stream, backing in self.data_streams.items():
+                    if fnmatch.fnmatchcase(stream, name):
+                        matched.update({b: self.indices[b] for b in backing if b in self.indices})
                 if not matched and not allow_no_indices:
                     raise index_not_found(name)
                 found.update(matched)
+                continue
+            if name in self.data_streams:
+                found.update({b: self.indices[b] for b in self.data_streams[name] if b in self.indices})
                 continue
             if name not in self.indices:
                 if ignore_unavailable:
@@ -634,6 +740,7 @@ class FakeElasticsearch(FakeServer):
         for index in sorted(indices, key=lambda i: i.number):
             types = index.field_types()
             for doc in index.docs:
+                self._current_id = doc["_id"]
                 if query is None or self._matches(doc["_source"], query, types):
                     out.append((index, doc))
         return out
@@ -665,7 +772,26 @@ class FakeElasticsearch(FakeServer):
             else:
                 indices = self._resolve(expr, request, default_allow_no_indices=True)
                 docs = self._matching(indices, body.get("query"))
-            hits_all = self._sorted_hits(docs, body, indices)
+            if pit is not None and body.get("sort") is not None and self.flavor != "opensearch":
+                # ES >= 7.12 appends the implicit `_shard_doc` tiebreaker to PIT searches.
+                sort = body["sort"] if isinstance(body["sort"], list) else [body["sort"]]
+                names = [next(iter(s)) if isinstance(s, dict) else str(s).partition(":")[0] for s in sort]
+                if "_shard_doc" not in names:
+                    order = "desc" if "desc" in json.dumps(sort[0]) else "asc"
+                    body = {**body, "sort": [*sort, {"_shard_doc": order}]}
+            window = int(body.get("from", 0)) + int(body.get("size", 10))
+            if window > self.max_result_window and not request.param("scroll"):
+                reason = (
+                    f"Result window is too large, from + size must be less than or equal to: "
+                    f"[{self.max_result_window}] but was [{window}]. See the scroll api for a more efficient "
+                    "way to request large data sets. This limit can be set by changing the "
+                    "[index.max_result_window] index level setting."
+                )
+                raise search_phase_failure(indices[0] if indices else Index("_all", "_na_"), "illegal_argument_exception", reason)
+            if int(body.get("size", 10)):
+                hits_all = self._sorted_hits(docs, body, indices)
+            else:  # size 0 (aggregations, counts): nothing to sort
+                hits_all = [(i, d, None) for i, d in docs]
             scroll = request.param("scroll") or body.get("scroll")
             result = self._page(hits_all, body, indices, request, start=int(body.get("from", 0)))
             if scroll:
@@ -677,9 +803,30 @@ class FakeElasticsearch(FakeServer):
                 result = {"_scroll_id": scroll_id, **result}
             if pit is not None:
                 result = {"pit_id": pit.get("id"), **result}
+            aggs = body.get("aggs") or body.get("aggregations")
+            if aggs:
+                result["aggregations"] = self._aggs(aggs, docs, indices)
         return result
 
+    def _aggs(self, aggs: Any, docs: list[tuple[Index, dict[str, Any]]], indices: list[Index]) -> Any:
+        from tests.fakes.es_aggs import run_aggs
+
+        types: dict[str, str] = {}
+        for index in indices:
+            for name, kind in index.field_types().items():
+                types.setdefault(name, kind)
+
+        def fielddata(name: str) -> EsError:
+            index = indices[0] if indices else Index("_all", "_na_")
+            return search_phase_failure(index, "illegal_argument_exception", f"Fielddata is disabled on [{name}] in [{index.name}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.")
+
+        try:
+            return run_aggs(aggs, [d["_source"] for _, d in docs], types, get_field, parse_date_nanos, fielddata)
+        except ValueError as exc:
+            raise EsError(400, error_body(400, "illegal_argument_exception", str(exc))) from None
+
     def _query_ok(self, doc: dict[str, Any], index: Index, query: Any) -> bool:
+        self._current_id = doc["_id"]
         return query is None or self._matches(doc["_source"], query, index.field_types())
 
     def _sorted_hits(
@@ -717,6 +864,12 @@ class FakeElasticsearch(FakeServer):
                     order = value.get("order", "desc" if name == "_score" else "asc")
                     specs.append((name, order, value.get("unmapped_type")))
         for name, _, unmapped in specs:
+            if name == "_id" and self.flavor in ("es8", "es9"):
+                reason = (
+                    "Fielddata access on the _id field is disallowed, you can re-enable it by updating the "
+                    "dynamic cluster setting: indices.id_field_data.enabled"
+                )
+                raise search_phase_failure(indices[0], "illegal_argument_exception", reason)
             if name.startswith("_"):
                 continue
             for index in indices:
@@ -738,6 +891,8 @@ class FakeElasticsearch(FakeServer):
 
     def _sort_value(self, index: Index, doc: dict[str, Any], spec: tuple[str, str, str | None]) -> Any:
         name, order, _ = spec
+        if name == "_id":
+            return doc["_id"]
         if name in ("_shard_doc", "_doc"):
             return (index.number << 32) | doc["_seq"] if name == "_shard_doc" else doc["_seq"]
         if name == "_score":
@@ -899,6 +1054,10 @@ class FakeElasticsearch(FakeServer):
             return False
         if kind == "bool":
             return self._bool(source, spec, types)
+        if kind == "query_string":
+            return self._matches(source, _query_string(json.dumps(spec, sort_keys=True)), types)
+        if kind == "ids":
+            return self._current_id in (spec.get("values") or [])
         if kind == "exists":
             return bool(self._values(source, spec["field"], types))
         if kind in ("term", "terms", "match", "match_phrase", "prefix", "wildcard", "range"):
@@ -929,6 +1088,8 @@ class FakeElasticsearch(FakeServer):
         raise EsError(400, error_body(400, "parsing_exception", f"unknown query [{kind}]", line=1, col=13))
 
     def _values(self, source: dict[str, Any], name: str, types: dict[str, str]) -> list[Any]:
+        if name == "*":  # query_string's default field: every string value of the document
+            return [v for _, v in _leaf_fields(source) if isinstance(v, str)]
         if types.get(name) == "keyword" and name.endswith(".keyword") and name not in source:
             return get_field(source, name[: -len(".keyword")])
         return get_field(source, name)
@@ -1060,6 +1221,19 @@ class FakeElasticsearch(FakeServer):
             else:
                 freed = sum(1 for i in ids if self._contexts.pop(str(i), None) is not None)
         return (200 if freed else 404), {"succeeded": True, "num_freed": freed}
+
+
+@functools.lru_cache(maxsize=256)
+def _query_string(spec_json: str) -> dict[str, Any]:
+    from tests.fakes.es_query_string import QueryStringError, to_dsl
+
+    spec = json.loads(spec_json)
+    try:
+        return to_dsl(
+            str(spec.get("query", "")), str(spec.get("default_operator", "OR")), str(spec.get("default_field", "*"))
+        )
+    except QueryStringError as exc:
+        raise EsError(400, error_body(400, "parse_exception", str(exc))) from None
 
 
 def _now_math(expr: str) -> int:

@@ -25,7 +25,7 @@ DEFAULT_RETRIES = 2
 _BACKEND_OPTIONS: dict[str, tuple[str, ...]] = {
     "prometheus": ("path_prefix",),
     "alertmanager": ("path_prefix",),
-    "elasticsearch": ("index", "timestamp_field", "trace_id_field"),
+    "elasticsearch": ("index", "timestamp_field", "trace_id_field", "logs"),
     "jaeger": ("api",),
 }
 _BACKEND_KEYS = ("url", "auth", "headers", "tls", "proxy_url", "timeout", "connect_timeout", "retries")
