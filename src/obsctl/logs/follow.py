@@ -241,7 +241,7 @@ class EsFollower:
                 if isinstance(exc, BackendError) and exc.status not in TRANSIENT_STATUS:
                     raise
                 failures += 1
-                interval = min(0.5 * 2 ** min(failures, 5), 10.0)
+                interval = min(0.25 * 2 ** min(failures - 1, 5), 5.0)
                 if failures in (1, 3) or failures % 10 == 0:
                     self.warn(f"{exc.message}; retrying in {interval:g}s (attempt {failures})")
             wait = interval if deadline is None else max(0.0, min(interval, deadline - time.monotonic()))
