@@ -17,6 +17,7 @@ Flavours (`flavor=`): "es7" (7.17), "es8" (8.12.1), "es9" (9.1.0), "opensearch" 
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import fnmatch
 import functools
@@ -188,6 +189,27 @@ class Index:
     pending: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (written at, doc)
     data_stream: str | None = None
     _types: dict[str, str] = field(default_factory=dict)
+    _date_cache: dict[str, tuple[int, list[int], list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def date_index(self, name: str) -> tuple[list[int], list[dict[str, Any]]]:
+        """Searchable documents with a value in date field `name`, sorted by it (cached per refresh);
+        each document remembers its value in `_n` for sorting and aggregations."""
+        cached = self._date_cache.get(name)
+        if cached is not None and cached[0] == len(self.docs):
+            return cached[1], cached[2]
+        pairs = []
+        for doc in self.docs:
+            nanos = doc.setdefault("_n", {}).get(name)
+            if nanos is None:
+                values = [n for n in (parse_date_nanos(v) for v in get_field(doc["_source"], name)) if n is not None]
+                nanos = doc["_n"][name] = min(values) if values else -1
+            if nanos >= 0:
+                pairs.append((nanos, doc["_seq"], doc))
+        pairs.sort(key=lambda p: (p[0], p[1]))
+        keys = [p[0] for p in pairs]
+        docs = [p[2] for p in pairs]
+        self._date_cache[name] = (len(self.docs), keys, docs)
+        return keys, docs
 
     def field_types(self) -> dict[str, str]:
         """The mapping: dynamic types from every written document (mapped at index time, as ES
@@ -739,11 +761,46 @@ class FakeElasticsearch(FakeServer):
         out = []
         for index in sorted(indices, key=lambda i: i.number):
             types = index.field_types()
-            for doc in index.docs:
+            candidates, rest = self._date_prefilter(index, query, types)
+            for doc in candidates:
                 self._current_id = doc["_id"]
-                if query is None or self._matches(doc["_source"], query, types):
+                if rest is None or self._matches(doc["_source"], rest, types):
                     out.append((index, doc))
         return out
+
+    def _date_prefilter(self, index: Index, query: Any, types: dict[str, str]) -> tuple[list[dict[str, Any]], Any]:
+        """Like ES's BKD tree for dates: a range filter on a date field in a top-level bool picks the
+        candidates by bisection over the documents sorted by that field; the rest of the query
+        is evaluated on those only."""
+        if not isinstance(query, dict) or list(query) != ["bool"]:
+            return index.docs, query
+        spec = query["bool"]
+        filters = spec.get("filter")
+        filters = filters if isinstance(filters, list) else [filters] if filters else []
+        for i, clause in enumerate(filters):
+            if not (isinstance(clause, dict) and list(clause) == ["range"]):
+                continue
+            ((name, bounds),) = clause["range"].items()
+            if types.get(name) not in ("date", "date_nanos"):
+                continue
+            keys, docs = index.date_index(name)
+            lo, hi = 0, len(keys)
+            for op, bound in bounds.items():
+                if op not in ("gte", "gt", "lte", "lt") or bound is None:
+                    continue
+                value = _now_math(bound) if isinstance(bound, str) and bound.startswith("now") else parse_date_nanos(bound)
+                if value is None:
+                    return index.docs, query
+                if op in ("gte", "gt"):
+                    lo = max(lo, (bisect.bisect_left if op == "gte" else bisect.bisect_right)(keys, value))
+                else:
+                    hi = min(hi, (bisect.bisect_right if op == "lte" else bisect.bisect_left)(keys, value))
+            remaining = dict(spec, filter=[c for j, c in enumerate(filters) if j != i])
+            if not remaining["filter"]:
+                del remaining["filter"]
+            rest = {"bool": remaining} if any(remaining.get(k) for k in ("must", "filter", "should", "must_not")) else None
+            return docs[lo:hi] if lo < hi else [], rest
+        return index.docs, query
 
     def _search(self, request: Request, expr: str | None) -> Any:
         body = self._body(request)
@@ -821,7 +878,17 @@ class FakeElasticsearch(FakeServer):
             return search_phase_failure(index, "illegal_argument_exception", f"Fielddata is disabled on [{name}] in [{index.name}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.")
 
         try:
-            return run_aggs(aggs, [d["_source"] for _, d in docs], types, get_field, parse_date_nanos, fielddata)
+            def nanos_of(doc: dict[str, Any], name: str) -> int | None:
+                cached = doc.get("_n", {}).get(name)
+                if cached is not None:
+                    return cached if cached >= 0 else None
+                values = get_field(doc["_source"], name)
+                return parse_date_nanos(values[0]) if values else None
+
+            def values_of(doc: dict[str, Any], name: str) -> list[Any]:
+                return get_field(doc["_source"], name)
+
+            return run_aggs(aggs, [d for _, d in docs], types, values_of, nanos_of, fielddata)
         except ValueError as exc:
             raise EsError(400, error_body(400, "illegal_argument_exception", str(exc))) from None
 
@@ -898,6 +965,10 @@ class FakeElasticsearch(FakeServer):
         if name == "_score":
             return 1.0
         kind = index.field_types().get(name)
+        if kind in ("date", "date_nanos"):
+            cached = doc.get("_n", {}).get(name)
+            if cached is not None and cached >= 0:
+                return cached if kind == "date_nanos" else cached // 1_000_000
         source_name = name[: -len(".keyword")] if kind == "keyword" and name.endswith(".keyword") else name
         values = get_field(doc["_source"], source_name)
         if not values:

@@ -30,10 +30,10 @@ def _iso(ms: int) -> str:
 
 def run_aggs(
     aggs: Mapping[str, Any],
-    sources: list[Mapping[str, Any]],
+    sources: list[Any],
     types: Mapping[str, str],
-    values_of: Callable[[Mapping[str, Any], str], list[Any]],
-    date_nanos: Callable[[Any], int | None],
+    values_of: Callable[[Any, str], list[Any]],
+    nanos_of: Callable[[Any, str], int | None],
     fielddata_error: Callable[[str], Exception],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -46,11 +46,10 @@ def run_aggs(
             )
             counts: Counter[int] = Counter()
             for source in sources:
-                for value in values_of(source, field)[:1]:
-                    nanos = date_nanos(value)
-                    if nanos is not None:
-                        ms = nanos // 1_000_000
-                        counts[ms - ms % width] += 1
+                nanos = nanos_of(source, field)
+                if nanos is not None:
+                    ms = nanos // 1_000_000
+                    counts[ms - ms % width] += 1
             minimum = int(args.get("min_doc_count", 0))
             keys = sorted(counts)
             if minimum == 0 and keys:
@@ -81,10 +80,10 @@ def run_aggs(
             if kind == "value_count":
                 out[name] = {"value": len(found)}
                 continue
-            nums = [
-                (date_nanos(v) or 0) / 1e6 if types.get(field) in ("date", "date_nanos") else float(v)
-                for v in found
-            ]
+            if types.get(field) in ("date", "date_nanos"):
+                nums = [n / 1e6 for n in (nanos_of(s, field) for s in sources) if n is not None]
+            else:
+                nums = [float(v) for v in found]
             value = (min(nums) if kind == "min" else max(nums)) if nums else None
             out[name] = {"value": value}
             if value is not None and types.get(field) in ("date", "date_nanos"):

@@ -212,14 +212,14 @@ class EsClient:
     ) -> dict[str, Any]:
         """`_search`; with `body["pit"]` no index goes in the path (ES rejects both)."""
         path = "/_search" if index is None or "pit" in body else f"/{index}/_search"
-        params = None if "pit" in body else {"ignore_unavailable": "true", "allow_no_indices": "true"}
+        params = None if "pit" in body or index is None else _lenient(index)
         data = self.call("POST", path, body=dict(body), params=params, timeout=timeout)
         self.check_partial(data)
         return dict(data)
 
     def count(self, index: str, query: Mapping[str, Any] | None) -> int:
         body = {"query": query} if query else None
-        params = {"ignore_unavailable": "true", "allow_no_indices": "true"}
+        params = _lenient(index)
         data = self.call("POST", f"/{index}/_count", body=body, params=params)
         self.check_partial(data)
         return int(data.get("count") or 0)
@@ -251,6 +251,14 @@ class EsClient:
                 self.call("DELETE", "/_pit", body={"id": pit_id}, missing_ok=True)
         except BackendError:
             pass
+
+
+def _lenient(index: str) -> dict[str, str] | None:
+    """A pattern that matches nothing yet is an empty result (an index may appear later); a
+    concrete index name that does not exist is an error (404 index_not_found_exception)."""
+    if "*" in index or "?" in index:
+        return {"ignore_unavailable": "true", "allow_no_indices": "true"}
+    return None
 
 
 def _root_reason(resp: Any) -> str:

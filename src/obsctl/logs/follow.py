@@ -187,18 +187,21 @@ class EsFollower:
         surplus = [
             int(b["key"]) for b in buckets if int(b["doc_count"]) > self.state.buckets.get(int(b["key"]), 0)
         ]
+        late = 0
+        worst = 0
         for start, end in _ranges(surplus, self.bucket_ms):
             for hit in self._scan(self._query(gte=max(start, lo), lt=min(end, hi)), None):
                 ms = self._ms(hit)
                 if self._remember(hit, ms):
-                    rec = self.source.record(hit)
-                    if warn:
-                        delay = format_duration(max(0.0, (self.state.watermark or ms) - ms) / 1000)
-                        self.warn(
-                            f"late document {hit.get('_index')}/{hit.get('_id')}: arrived at least {delay} after "
-                            f"its {self.field} (more than --lag {format_duration(self.config.lag)}); raise --lag"
-                        )
-                    yield rec
+                    late += 1
+                    worst = max(worst, (self.state.watermark or ms) - ms)
+                    yield self.source.record(hit)
+        if warn and late:
+            self.warn(
+                f"{late} document(s) arrived later than --lag {format_duration(self.config.lag)} "
+                f"(up to {format_duration(worst / 1000)} behind the newest {self.field}); they are printed "
+                "now, out of order: raise --lag"
+            )
 
     def _prune(self) -> None:
         """Forget ids older than the horizon (lag x factor), and beyond MAX_SEEN the oldest."""

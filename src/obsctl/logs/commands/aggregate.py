@@ -76,7 +76,9 @@ def _stats(source: Any, filters: Filters, field: str) -> tuple[list[dict[str, An
         keep = record_predicate(filters)
         counter: Counter[str] = Counter(str(lookup(r.source, field)) for r in source.records() if keep(r))
         common = counter.most_common(10)
-        return [{"value": k, "count": c} for k, c in common], sum(counter.values()) - sum(c for _, c in common)
+        return [{"value": k, "count": c} for k, c in common], sum(counter.values()) - sum(
+            c for _, c in common
+        )
     roles = source.roles
     info = roles.all_fields.get(field)
     name = roles.keyword_of(info) if info is not None else field
