@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.client import iso
-from obsctl.core.output import Column, Output
+from obsctl.core.output import Column, Output, View
 
 if TYPE_CHECKING:
     from obsctl.alerts.client import Alert, Silence
@@ -22,26 +22,10 @@ DOCUMENT_FORMATS = ("json", "yaml", "jsonl")
 
 
 def age(then: datetime | None, now: datetime) -> str:
-    """Coarse age for people: 45s, 12m, 3h5m, 2d4h; future times get `in `."""
-    if then is None:
-        return ""
-    seconds = int((now - then).total_seconds())
-    prefix = ""
-    if seconds < 0:
-        prefix, seconds = "in ", -seconds
-    if seconds < 60:
-        text = f"{seconds}s"
-    elif seconds < 3600:
-        text = f"{seconds // 60}m"
-    elif seconds < 86400:
-        h, m = divmod(seconds // 60, 60)
-        text = f"{h}h{m}m" if m else f"{h}h"
-    elif seconds < 365 * 86400:
-        d, h = divmod(seconds // 3600, 24)
-        text = f"{d}d{h}h" if h else f"{d}d"
-    else:
-        text = f"{seconds // (365 * 86400)}y"
-    return prefix + text
+    """Coarse age for people: 45s, 12m, 3h5m, 2d4h; future times get `in ` (core's one age)."""
+    from obsctl.core.timeparse import age as core_age
+
+    return core_age(then, now)
 
 
 def _when(value: datetime | None, now: datetime, human: bool) -> str:
@@ -51,13 +35,14 @@ def _when(value: datetime | None, now: datetime, human: bool) -> str:
 
 
 def _human(out: Output, fmt: str | None) -> bool:
-    return (fmt or ("table" if out.is_tty else "tsv")) == "table"
+    """Ages and colours for people: core's one policy (table and wide, or a terminal by default)."""
+    return out.is_human(fmt)
 
 
 def _documents(out: Output, fmt: str | None, docs: list[dict[str, Any]], document: Any = None) -> bool:
     if fmt not in DOCUMENT_FORMATS:
         return False
-    out.render_rows([], docs, fmt, document=document if document is not None else docs)
+    out.render(View([], [], document=document if document is not None else docs, records=docs), fmt)
     return True
 
 

@@ -58,13 +58,6 @@ def _opts() -> int:
     return orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
-def _logfmt_value(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text == "" or any(c in text for c in ' ="\n\t'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    return text
-
-
 class LogWriter:
     """Writes records in one format to a text stream; `flush()` after each batch."""
 
@@ -131,17 +124,18 @@ class LogWriter:
         return prefix + orjson.dumps(as_dict(rec, self.fields), option=_opts()).decode()
 
     def _fmt_logfmt(self, rec: LogRecord) -> str:
-        parts = [f"ts={iso(rec.ts) or ''}", f"level={_logfmt_value(rec.level)}"]
-        if rec.service:
-            parts.append(f"service={_logfmt_value(rec.service)}")
-        parts.append(f"msg={_logfmt_value(rec.message)}")
-        if rec.trace_id:
-            parts.append(f"trace_id={rec.trace_id}")
-        if rec.span_id:
-            parts.append(f"span_id={rec.span_id}")
-        for name in self.fields:
-            parts.append(f"{name}={_logfmt_value(lookup(rec.source, name))}")
-        return " ".join(parts) + "\n"
+        from obsctl.core.stream import logfmt
+
+        pairs = {
+            "ts": iso(rec.ts),
+            "level": rec.level,
+            "service": rec.service,
+            "msg": rec.message,
+            "trace_id": rec.trace_id,
+            "span_id": rec.span_id,
+        }
+        pairs.update({name: lookup(rec.source, name) for name in self.fields})
+        return logfmt(pairs) + "\n"
 
     def _csv_line(self, row: list[Any]) -> str:
         buf = self._csv_buf

@@ -8,11 +8,10 @@ tables pick the columns a person needs, `wide` adds the rest.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from obsctl.core.output import Column
+from obsctl.core.output import Column, View
 from obsctl.metrics.query import NAME, label_names, series_text
 
 Rows = list[dict[str, Any]]
@@ -21,19 +20,8 @@ Rows = list[dict[str, Any]]
 Humanize = Mapping[str, Callable[[Any], str]]
 
 
-@dataclass(frozen=True)
-class Table:
-    """What a command renders: columns, rows and the JSON/YAML document.
-
-    `human` maps a column key to how a person should see it in `table`/`wide` (ages, colours);
-    machine formats (tsv, csv, json) always get the plain value.
-    """
-
-    columns: list[Column]
-    rows: Rows
-    document: Any
-    human: Humanize = field(default_factory=dict)
-    records: list[Any] | None = None  # what -o jsonl writes, one per line (default: the document)
+# What a command renders: core's one view model (columns, rows, document, human, records).
+Table = View
 
 
 def series_table(data: Sequence[Mapping[str, str]]) -> Table:
@@ -69,22 +57,18 @@ def metadata_table(data: Mapping[str, Sequence[Mapping[str, str]]]) -> Table:
 
 
 def _parse_rfc3339(text: Any) -> datetime | None:
-    if not text or not isinstance(text, str) or text.startswith("0001-01-01"):
-        return None
-    from obsctl.core.timeparse import _parse_iso
+    from obsctl.core.timeparse import parse_rfc3339
 
-    return _parse_iso(text)
+    return parse_rfc3339(text)
 
 
 def ago(when: datetime | None, now: datetime) -> str:
     """`12s ago`, `3m ago`: how long since a scrape or an alert became active."""
     if when is None:
         return "never"
-    from obsctl.core.timeparse import format_duration
+    from obsctl.core.timeparse import age
 
-    seconds = max(0.0, (now - when).total_seconds())
-    seconds = round(seconds) if seconds >= 1 else round(seconds, 1)
-    return f"{format_duration(seconds)} ago"
+    return f"{age(min(when, now), now, exact=True)} ago"
 
 
 def _noop(text: str, _style: str) -> str:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from obsctl.core.params import from_option, output_option, since_option, to_option
+
 if TYPE_CHECKING:
     from obsctl.core.context import AppContext
     from obsctl.logs.format import LogWriter
@@ -47,22 +49,17 @@ FieldOpt = Annotated[
     list[str] | None, typer.Option("--field", help="Exact field match KEY=VALUE; repeatable.", metavar="K=V")
 ]
 SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="Only the last DURATION (15m, 1h, 2d).", metavar="DURATION")
+    str | None, since_option("Only the last DURATION before --to (15m, 1h, 2d); default: no time limit.")
 ]
-FromOpt = Annotated[
-    str | None, typer.Option("--from", help="Start: now-1h, RFC 3339, unix seconds.", metavar="TIME")
-]
-ToOpt = Annotated[str | None, typer.Option("--to", help="End (default now).", metavar="TIME")]
+FromOpt = Annotated[str | None, from_option()]
+ToOpt = Annotated[str | None, to_option()]
 FieldsOpt = Annotated[
     str | None, typer.Option("--fields", help="Extra fields to show, comma-separated (a,b).", metavar="A,B")
 ]
 OutputOpt = Annotated[
     str | None,
-    typer.Option(
-        "-o",
-        "--output",
-        help="pretty, raw, json, jsonl, logfmt, csv (default: pretty on a terminal, raw piped).",
-        metavar="FORMAT",
+    output_option(
+        ("pretty", "raw", "json", "jsonl", "logfmt", "csv"), "pretty on a terminal, raw when piped"
     ),
 ]
 UtcOpt = Annotated[bool, typer.Option("--utc", help="Show times in UTC (default: local time).")]
@@ -104,23 +101,18 @@ _LISTS = ("trace_ids", "span_ids", "services", "fields", "files")
 
 
 def filters_of(actx: AppContext, sel: Selection) -> Filters:
-    """Validated filters (bad ids, levels, times -> exit 2 with the flag named)."""
-    from obsctl.core.errors import UsageError
-    from obsctl.core.timeparse import parse_duration, parse_time
+    """Validated filters (bad ids, levels, times -> exit 2 with the flag named). Without --since
+    or --from there is no lower time bound: `tail` shows the newest N whatever their age."""
+    from obsctl.core.params import time_flag, time_range
     from obsctl.logs.query import Filters, parse_field_filters, parse_level, parse_span_id, parse_trace_id
 
     now = actx.now()
-    try:
-        end = parse_time(sel.end, now) if sel.end else None
-        if sel.since and sel.start:
-            raise UsageError("--since and --from go separately", hint="use --since 15m, or --from T [--to T]")
-        start = parse_time(sel.start, now) if sel.start else None
-        if sel.since:
-            start = (end or now) - parse_duration(sel.since)
-    except ValueError as exc:
-        raise UsageError(
-            str(exc), hint="e.g. --since 15m, --from now-1h, --from 2026-01-02T03:04:05Z"
-        ) from None
+    start = end = None
+    if sel.since or sel.start:
+        window = time_range(now, since=sel.since, start=sel.start, end=sel.end)
+        start, end = window.start, (window.end if sel.end else None)
+    elif sel.end:
+        end = time_flag("--to", sel.end, now)
     traces = tuple(t for raw in sel.trace_ids for t in parse_trace_id(raw))
     spans = tuple(s for raw in sel.span_ids for s in parse_span_id(raw))
     return Filters(

@@ -95,16 +95,11 @@ def _stats(source: Any, filters: Filters, field: str) -> tuple[list[dict[str, An
 
 
 def _histogram(source: Any, filters: Filters, interval: str) -> list[dict[str, Any]]:
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
     from obsctl.logs.files import FileSource
     from obsctl.logs.query import record_predicate
 
-    try:
-        width = parse_duration(interval).total_seconds()
-    except ValueError as exc:
-        raise UsageError(f"--histogram: {exc}") from None
-    if width < 0.001:
-        raise UsageError("--histogram: the interval must be at least 1ms")
+    width = duration_flag("--histogram", interval, minimum=0.001, example="5m")
     ms = int(width * 1000)
     if isinstance(source, FileSource):
         keep = record_predicate(filters)

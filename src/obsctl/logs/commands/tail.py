@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from obsctl.core.params import timeout_option
 from obsctl.logs.commands._common import (
     FieldOpt,
     FieldsOpt,
@@ -68,11 +69,7 @@ def tail_cmd(
     ] = None,
     timeout: Annotated[
         str | None,
-        typer.Option(
-            "--timeout",
-            help="With --until or -f: give up after DURATION (default 60s with --until).",
-            metavar="DURATION",
-        ),
+        timeout_option("With --until or -f: stop after DURATION (default 60s with --until)."),
     ] = None,
     fields: FieldsOpt = None,
     output: OutputOpt = None,
@@ -188,15 +185,9 @@ def _context_lag(actx: AppContext) -> float:
 
 
 def _seconds(text: str | None, flag: str, default: float) -> float:
-    from obsctl.core.errors import UsageError
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
 
-    if not text:
-        return default
-    try:
-        return parse_duration(text).total_seconds()
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
+    return duration_flag(flag, text, example="30s") if text else default
 
 
 def _deadline(timeout: str | None, default: float | None) -> float | None:
