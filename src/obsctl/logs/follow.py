@@ -75,6 +75,7 @@ class EsFollower:
         self.lag_ms = int(self.config.lag * 1000)
         self.bucket_ms = max(10, self.lag_ms // BUCKETS_PER_LAG)
         self._last_wide = 0.0
+        self._floor = 0
         self.field = source.roles.follow_field
         self.nanos = source.roles.timestamp_nanos and self.field == source.roles.timestamp
 
@@ -128,13 +129,15 @@ class EsFollower:
     # --- phases -------------------------------------------------------------------------------
     def baseline(self) -> None:
         """Mark everything already in the window as seen: it existed before the follow started."""
-        start = int(self.now() * 1000) - self.lag_ms
+        now = int(self.now() * 1000)
+        start = now - self.lag_ms * self.config.horizon_factor
+        self._floor = start - start % self.bucket_ms + self.bucket_ms  # first whole bucket known
         for hit in self._scan(self._query(gte=start), None, ids_only=True):
             ms = self._ms(hit)
             self._remember(hit, ms)
             self._advance(hit, ms)
         if self.state.watermark is None:
-            self.state.watermark = start
+            self.state.watermark = now - self.lag_ms
         self._last_wide = self.now()
 
     def baseline_add(self, printed: Iterable[LogRecord]) -> None:
@@ -157,8 +160,9 @@ class EsFollower:
         yield from self._late(edge, top + 1, warn=False)
         if self.now() - self._last_wide >= self.config.wide_every:
             self._last_wide = self.now()
-            oldest = min(self.state.buckets) if self.state.buckets else None
-            if oldest is not None and oldest < edge:
+            horizon = top - self.lag_ms * self.config.horizon_factor
+            oldest = max(self._floor, horizon - horizon % self.bucket_ms + self.bucket_ms)
+            if oldest < edge:
                 yield from self._late(oldest, edge, warn=True)
             self._prune()
 
