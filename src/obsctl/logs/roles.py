@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from obsctl.logs.record import LogRecord, clean_span_id, clean_trace_id, lookup
@@ -59,6 +60,7 @@ class Roles:
     fields: dict[str, list[FieldInfo]] = field(default_factory=dict)
     severity_number: FieldInfo | None = None
     all_fields: dict[str, FieldInfo] = field(default_factory=dict)
+    _resolver: Resolver | None = field(default=None, repr=False, compare=False)
 
     def one(self, role: str) -> FieldInfo | None:
         found = self.fields.get(role) or []
@@ -92,6 +94,11 @@ class Roles:
     def follow_field(self) -> str:
         """`event.ingested` when mapped (set at ingest time: no lag), else the timestamp."""
         return self.name("ingested") or self.timestamp
+
+    def resolver(self) -> Resolver:
+        if self._resolver is None:
+            self._resolver = Resolver(self)
+        return self._resolver
 
     def keyword_of(self, info: FieldInfo) -> str | None:
         """A field to run exact terms/aggregations on: itself if keyword-like, else `.keyword`."""
@@ -176,30 +183,78 @@ def to_record(
     raw: str | None = None,
 ) -> LogRecord:
     """Resolve the roles of one document into a LogRecord."""
-    from obsctl.core.timeparse import parse_timestamp
+    return roles.resolver()(source, index, doc_id, sort, raw)
 
-    ts_value = lookup(source, roles.timestamp)
-    message = _first_value(source, roles.many("message"))
-    level = _first_value(source, roles.many("level"))
-    if level is None and roles.severity_number is not None:
-        level = severity_name(lookup(source, roles.severity_number.name))
-    trace = clean_trace_id(_first_value(source, roles.many("trace_id")))
-    span = clean_span_id(_first_value(source, roles.many("span_id")))
-    return LogRecord(
-        ts=parse_timestamp(ts_value),
-        message="" if message is None else _text(message),
-        level=None if level is None else str(level),
-        service=_opt(_first_value(source, roles.many("service"))),
-        trace_id=trace,
-        span_id=span,
-        host=_opt(_first_value(source, roles.many("host"))),
-        logger=_opt(_first_value(source, roles.many("logger"))),
-        index=index,
-        id=doc_id,
-        source=source,
-        raw=raw,
-        sort=sort,
-    )
+
+class Resolver:
+    """Roles compiled to field-name tuples once, so resolving a document is a few dict lookups
+    (this runs for every line: `search --all` of 500,000 documents)."""
+
+    def __init__(self, roles: Roles) -> None:
+        names = {role: tuple(i.name for i in roles.many(role)) for role in ROLES}
+        self.ts = roles.timestamp
+        self.message = names["message"]
+        self.level = names["level"]
+        self.severity = roles.severity_number.name if roles.severity_number else None
+        self.service = names["service"]
+        self.trace = names["trace_id"]
+        self.span = names["span_id"]
+        self.host = names["host"]
+        self.logger = names["logger"]
+
+    def __call__(
+        self,
+        source: Mapping[str, Any],
+        index: str | None = None,
+        doc_id: str | None = None,
+        sort: list[Any] | None = None,
+        raw: str | None = None,
+    ) -> LogRecord:
+        from obsctl.core.timeparse import parse_timestamp
+
+        message = _first(source, self.message)
+        level = _first(source, self.level)
+        if level is None and self.severity is not None:
+            level = severity_name(lookup(source, self.severity))
+        ts_value = source.get(self.ts)
+        return LogRecord(
+            ts=_fast_time(ts_value) or parse_timestamp(ts_value if ts_value is not None else lookup(source, self.ts)),
+            message="" if message is None else message if type(message) is str else _text(message),
+            level=None if level is None else str(level),
+            service=_opt(_first(source, self.service)),
+            trace_id=clean_trace_id(_first(source, self.trace)) if self.trace else None,
+            span_id=clean_span_id(_first(source, self.span)) if self.span else None,
+            host=_opt(_first(source, self.host)),
+            logger=_opt(_first(source, self.logger)),
+            index=index,
+            id=doc_id,
+            source=source,
+            raw=raw,
+            sort=sort,
+        )
+
+
+def _first(source: Mapping[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = source.get(name)
+        if value is None and "." in name:
+            value = lookup(source, name)
+        elif isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def _fast_time(value: Any) -> Any:
+    """ISO 8601 with `Z` and up to 6 fraction digits straight through datetime (Python 3.11+)."""
+    if type(value) is str and value.endswith("Z") and len(value) <= 27:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is not None else None
+    return None
 
 
 def _first_value(source: Mapping[str, Any], infos: Iterable[FieldInfo]) -> Any:

@@ -130,27 +130,40 @@ class EsSource:
         # ES adds the unique `_shard_doc` tiebreaker to PIT searches itself; OpenSearch needs one.
         tiebreak = None if flavor.has_shard_doc and pit_id else ("_id" if flavor.opensearch else "_doc")
         sort = self.sort("asc", tiebreak=tiebreak)
-        after: list[Any] | None = None
+        state: dict[str, Any] = {"pit": pit_id}
+
+        def fetch(after: list[Any] | None, size: int) -> list[dict[str, Any]]:
+            body = self.body(query, size=size, sort=sort, search_after=after)
+            if state["pit"] is not None:
+                body["pit"] = {"id": state["pit"], "keep_alive": "2m"}
+            data = self.client.search(None if state["pit"] else self.index, body)
+            state["pit"] = data.get("pit_id") or state["pit"]
+            return list(data["hits"]["hits"])
+
+        # The next page is requested while this one is written: the server's time and ours overlap.
+        from concurrent.futures import ThreadPoolExecutor
+
         count = 0
+        pool = ThreadPoolExecutor(1, thread_name_prefix="obsctl-page")
         try:
-            while limit is None or count < limit:
-                size = self.page_size if limit is None else min(self.page_size, limit - count)
-                body = self.body(query, size=size, sort=sort, search_after=after)
-                if pit_id is not None:
-                    body["pit"] = {"id": pit_id, "keep_alive": "2m"}
-                data = self.client.search(None if pit_id else self.index, body)
-                pit_id = data.get("pit_id") or pit_id
-                hits = data["hits"]["hits"]
+            size = self.page_size if limit is None else min(self.page_size, limit)
+            pending = pool.submit(fetch, None, size)
+            while True:
+                hits = pending.result()
                 if not hits:
                     break
                 count += len(hits)
+                more = len(hits) == size and (limit is None or count < limit)
+                if more:
+                    size = self.page_size if limit is None else min(self.page_size, limit - count)
+                    pending = pool.submit(fetch, hits[-1].get("sort"), size)
                 yield [self.record(h) for h in hits]
-                if len(hits) < size:
+                if not more:
                     break
-                after = hits[-1].get("sort")
         finally:
-            if pit_id is not None:
-                self.client.close_pit(pit_id)
+            pool.shutdown(wait=True, cancel_futures=True)
+            if state["pit"] is not None:
+                self.client.close_pit(state["pit"])
 
     def around(
         self, index: str, doc_id: str, before: int, after: int, scope: Sequence[str]
