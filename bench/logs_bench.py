@@ -235,8 +235,8 @@ def loss(es_tail: str | None) -> None:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         lines: list[str] = []
         errors: list[str] = []
-        threading.Thread(target=lambda p=proc: lines.extend(p.stdout), daemon=True).start()  # type: ignore[misc]
-        threading.Thread(target=lambda p=proc: errors.extend(p.stderr), daemon=True).start()  # type: ignore[misc]
+        for stream, sink in ((proc.stdout, lines), (proc.stderr, errors)):
+            threading.Thread(target=sink.extend, args=(stream,), daemon=True).start()
         time.sleep(1.5)
         _writer(es, random.Random(7))
         deadline = time.monotonic() + 60
