@@ -218,7 +218,8 @@ class Resolver:
             level = severity_name(lookup(source, self.severity))
         ts_value = source.get(self.ts)
         return LogRecord(
-            ts=_fast_time(ts_value) or parse_timestamp(ts_value if ts_value is not None else lookup(source, self.ts)),
+            ts=_fast_time(ts_value)
+            or parse_timestamp(ts_value if ts_value is not None else lookup(source, self.ts)),
             message="" if message is None else message if type(message) is str else _text(message),
             level=None if level is None else str(level),
             service=_opt(_first(source, self.service)),

@@ -165,11 +165,12 @@ def writer(actx: AppContext, sel: Selection) -> LogWriter:
     )
 
 
-def source_of(actx: AppContext, sel: Selection, *, page_size: int = 1000) -> Any:
+def source_of(actx: AppContext, sel: Selection, *, page_size: int = 1000, records: bool = True) -> Any:
+    """The log source for these flags; `records` False for counts/aggregations (-o is a table format)."""
     from obsctl.logs.query import highlight
     from obsctl.logs.search import open_source
 
-    fmt = output_format(actx, sel.output)
+    fmt = output_format(actx, sel.output) if records else "aggregate"
     colour = actx.out.color and fmt == "pretty" and bool(sel.query)
     return open_source(
         actx,

@@ -93,9 +93,10 @@ def search_cmd(
         from obsctl.core.errors import UsageError
 
         raise UsageError("--count, --stats, --histogram and --all go one at a time")
-    source = source_of(actx, sel, page_size=5000 if all_ else 1000)
+    aggregate = bool(count or stats or histogram)
+    source = source_of(actx, sel, page_size=5000 if all_ else 1000, records=not aggregate)
     warn_missing_roles(actx, source, filters)
-    if count or stats or histogram:
+    if aggregate:
         from obsctl.logs.commands.aggregate import run_aggregate
 
         run_aggregate(actx, source, filters, sel, count=count, stats=stats, histogram=histogram)
