@@ -147,3 +147,17 @@ def test_stdin_and_bad_flags(run_cli):
     assert run_cli(["logs", "search", "--file", "-", "--level", "loud"], input="").exit_code == 2
     assert run_cli(["logs", "search", "--file", "-", "-o", "xml"], input="").exit_code == 2
     assert run_cli(["logs", "search", "--file", "-", "--since", "soon"], input="").exit_code == 2
+
+
+def test_pretty_on_a_terminal_colours_levels_and_hints_each_trace_once(fake_es, run_cli):
+    env = {"OBSCTL_ELASTICSEARCH_URL": fake_es.url, "NO_COLOR": ""}
+    result = run_cli(["logs", "search", "--level", "error", "--utc"], env=env, tty=True)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3 and "\x1b[31mERROR\x1b[0m" in lines[0]
+    hints = [x for x in result.stderr.splitlines() if "obsctl traces get" in x]
+    assert hints == [
+        "  trace 0102030405060708090a0b0c0d0e0f10: obsctl traces get 0102030405060708090a0b0c0d0e0f10"
+    ]
+    piped = run_cli(["logs", "search", "--level", "error", "-o", "pretty", "--utc"], env=env)
+    assert "\x1b[" not in piped.stdout and "obsctl traces get" not in piped.stderr
