@@ -11,6 +11,7 @@ connects to the address, sending the name in the Host header and as TLS SNI (htt
     build_target_client(*, timeout, env=None, tls=TargetTLS(), proxy_url=None, debug=False,
                         stderr=None, transport=None, follow_redirects=True, max_redirects=10,
                         resolve_first=False, user_agent=USER_AGENT, secret_headers=()) -> TargetClient
+    client.prepare(url)  # optional: build the connection machinery before a timed request
     client.open(method, url, *, headers=None, content=None, trace=None)  # context manager -> Fetched,
                                                                           # raises RequestFailed
     client.fetch(url, *, headers=None) -> Fetched  # body read; ObsctlError kinds (exit 3/4/5)
@@ -18,6 +19,7 @@ connects to the address, sending the name in the Host header and as TLS SNI (htt
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -26,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpcore  # noqa: F401 - httpx imports it lazily in HTTPTransport(); import it here, once,
+import httpx  # not in 200 probe threads at the same time (they would queue on the import lock)
 
 from obsctl.core.errors import AuthError, BackendError, UnreachableError, UsageError
 from obsctl.core.http import USER_AGENT, DebugLog, error_detail
@@ -47,14 +50,6 @@ class TargetTLS:
     key_file: str | None = None
 
 
-class RequestFailed(Exception):
-    """The request did not get an answer; `info` says why in the shared wording."""
-
-    def __init__(self, info: ErrorInfo) -> None:
-        super().__init__(info.reason)
-        self.info = info
-
-
 @dataclass
 class Hops:
     """What the hops of one request cost and where they went."""
@@ -63,6 +58,15 @@ class Hops:
     ip: str | None = None
     dns_ms: float = 0.0
     resolved: bool = False
+
+
+class RequestFailed(Exception):
+    """The request did not get an answer; `info` says why in the shared wording."""
+
+    def __init__(self, info: ErrorInfo, hops: Hops | None = None) -> None:
+        super().__init__(info.reason)
+        self.info = info
+        self.hops = hops or Hops()
 
 
 @dataclass
@@ -111,6 +115,11 @@ class TargetClient:
         self.user_agent = user_agent
         self._clients: dict[str | None, httpx.Client] = {}
 
+    def prepare(self, url: str) -> None:
+        """Build the client `url` will use now, so a caller timing the request (an http probe) times
+        the request, not the set-up (~ms of CPU each, much more with many probes in threads)."""
+        self._client(proxy_for(url, self.proxy_url, self.env))
+
     def _client(self, proxy: str | None) -> httpx.Client:
         client = self._clients.get(proxy)
         if client is None:
@@ -137,9 +146,9 @@ class TargetClient:
     ) -> Iterator[Fetched]:
         """Send and yield the (streamed) final response; RequestFailed for failures, also while reading."""
         proxy: str | None = None
+        fetched = Hops()
         try:
             hdrs = {"User-Agent": self.user_agent, **(headers or {})}
-            fetched = Hops()
             while True:
                 proxy = proxy_for(url, self.proxy_url, self.env)
                 response = self._send_hop(method, url, hdrs, content, trace, proxy, fetched)
@@ -164,7 +173,12 @@ class TargetClient:
             finally:
                 response.close()
         except httpx.HTTPError as exc:
-            raise RequestFailed(describe_error(exc, proxy=proxy, timeout=self.timeout)) from None
+            raise RequestFailed(
+                describe_error(exc, proxy=proxy, timeout=self.timeout, url=url), fetched
+            ) from None
+        except RequestFailed as exc:
+            exc.hops = fetched
+            raise
 
     def _send_hop(
         self,
@@ -187,6 +201,10 @@ class TargetClient:
         host = parts.hostname or ""
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 80)
         addresses = self._resolve(host, port, fetched)
+        if self.debug and addresses != [host.strip("[]")]:
+            self.log.note(
+                f"{host} resolved to {', '.join(addresses)}; connecting by address, Host and SNI {host}"
+            )
         netloc_host = parts.netloc.rsplit("@", 1)[-1]
         if parts.scheme == "https":
             extensions["sni_hostname"] = host
@@ -216,6 +234,15 @@ class TargetClient:
     def _resolve(self, host: str, port: int, fetched: Hops) -> list[str]:
         """Addresses of `host`, IPv4 first (as most clients try them), timed into `fetched.dns_ms`."""
         started = time.perf_counter()
+        literal = host.strip("[]").split("%", 1)[0]
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            pass
+        else:  # an address already: nothing to resolve (the dns phase is ~0, as for any literal)
+            fetched.resolved = True
+            fetched.dns_ms += (time.perf_counter() - started) * 1000
+            return [host.strip("[]")]
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:

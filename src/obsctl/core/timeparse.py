@@ -219,11 +219,6 @@ def age(then: datetime | None, now: datetime, *, exact: bool = False) -> str:
     return prefix + text
 
 
-def to_unix(value: datetime) -> float:
-    """Seconds since the epoch, as Prometheus' API takes them."""
-    return value.timestamp()
-
-
 def utcnow() -> datetime:
     """The current time, aware UTC (the default `now` seam)."""
     return datetime.now(timezone.utc)

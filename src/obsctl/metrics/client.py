@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 from obsctl.core.errors import BackendError, UsageError
 
 if TYPE_CHECKING:
-    import httpx
-
-    from obsctl.core.http import ApiClient
+    from obsctl.core.http import ApiClient, Response
 
 API = "/api/v1"
 # Bodies above this are decoded with the cyclic GC off (research/dependencies.md s7: ~35-45 % faster).
@@ -81,8 +79,9 @@ def loads(raw: bytes) -> Any:
 class PromClient:
     """A Prometheus-compatible server (Prometheus, Thanos, Mimir with `path_prefix`, VictoriaMetrics)."""
 
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, *, timeout: float | None = None) -> None:
         self.api = api
+        self.timeout = timeout  # per request; None keeps the context's (health passes its probe's)
 
     # --- transport ------------------------------------------------------------------------
     def call(
@@ -96,14 +95,20 @@ class PromClient:
         """One API call; with `post`, a form POST (long PromQL fits) falling back to GET on 405."""
         pairs = list(form.items()) if isinstance(form, Mapping) else list(form or [])
         if post:
-            response = self.api.request("POST", API + path, data=_form(pairs), check=False, idempotent=True)
+            response = self.api.request(
+                "POST", API + path, data=_form(pairs), check=False, idempotent=True, timeout=self.timeout
+            )
             if response.status_code in (405, 501):
-                response = self.api.request("GET", API + path, params=pairs, check=False)
+                response = self.api.request(
+                    "GET", API + path, params=pairs, check=False, timeout=self.timeout
+                )
         else:
-            response = self.api.request("GET", API + path, params=pairs or None, check=False)
+            response = self.api.request(
+                "GET", API + path, params=pairs or None, check=False, timeout=self.timeout
+            )
         return self._envelope(response, expr)
 
-    def _envelope(self, response: httpx.Response, expr: str | None) -> ApiResult:
+    def _envelope(self, response: Response, expr: str | None) -> ApiResult:
         status = response.status_code
         body: Any = None
         try:
@@ -126,7 +131,7 @@ class PromClient:
             tuple(str(i) for i in body.get("infos") or ()),
         )
 
-    def _api_error(self, response: httpx.Response, body: Mapping[str, Any], expr: str | None) -> Exception:
+    def _api_error(self, response: Response, body: Mapping[str, Any], expr: str | None) -> Exception:
         kind = str(body.get("errorType") or "error")
         message = _PARAM_PREFIX.sub("", str(body.get("error") or "").strip())
         if kind == "bad_data":
@@ -228,7 +233,7 @@ def _num(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def _where(response: httpx.Response) -> str:
+def _where(response: Response) -> str:
     from obsctl.core.http import redact_url
 
     return redact_url(response.request.url.copy_with(query=None))
