@@ -216,13 +216,15 @@ def loss(es_tail: str | None) -> None:
     from tests.fakes.elasticsearch import FakeElasticsearch
     from tests.integration.logs.test_follow_loss import STREAM, TOTAL, _writer
 
-    commands = {"obsctl tail -f": [OBSCTL, "logs", "tail", "-f", "-n", "0", "-o", "raw", "-i", "logs-app-*"]}
+    obsctl = [OBSCTL, "logs", "tail", "-f", "-n", "0", "-o", "raw", "-i", "logs-app-*"]
+    runs = [("obsctl tail -f", obsctl, True), ("obsctl, no faults", obsctl, False)]
     if es_tail:
-        commands["es_tail tail"] = [es_tail, "-c", "URL", "tail", "-i", "logs-app-*", "-f", "{seq}"]
+        tail = [es_tail, "-c", "URL", "tail", "-i", "logs-app-*", "-f", "{seq}"]
+        runs += [("es_tail tail", tail, True), ("es_tail, no faults", tail, False)]
     print(
         f"\nloss: {TOTAL:,} documents, bursts of equal timestamps, 10% up to 20 s late, 2 rollovers, 503/429/drops"
     )
-    for name, template in commands.items():
+    for name, template, faults in runs:
         es = FakeElasticsearch("es8", refresh_interval=0.3).start()
         es.create_data_stream(STREAM)
         cmd = [es.url if part == "URL" else part for part in template]
@@ -238,7 +240,7 @@ def loss(es_tail: str | None) -> None:
         for stream, sink in ((proc.stdout, lines), (proc.stderr, errors)):
             threading.Thread(target=sink.extend, args=(stream,), daemon=True).start()
         time.sleep(1.5)
-        _writer(es, random.Random(7))
+        _writer(es, random.Random(7), faults=faults)
         deadline = time.monotonic() + 60
         while len(lines) < TOTAL and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)

@@ -1014,6 +1014,9 @@ class FakeElasticsearch(FakeServer):
                 del hit["_source"]
             if sort_values is not None:
                 hit["sort"] = sort_values
+            marks = _highlight(doc["_source"], body.get("highlight"), body.get("query"))
+            if marks:
+                hit["highlight"] = marks
             hits.append(hit)
         hits_obj: dict[str, Any] = {}
         track = body.get("track_total_hits", 10_000)
@@ -1292,6 +1295,49 @@ class FakeElasticsearch(FakeServer):
             else:
                 freed = sum(1 for i in ids if self._contexts.pop(str(i), None) is not None)
         return (200 if freed else 404), {"succeeded": True, "num_freed": freed}
+
+
+def _highlight(source: dict[str, Any], spec: Any, query: Any) -> dict[str, list[str]]:
+    """`highlight` with `number_of_fragments: 0`: the whole field, each query word wrapped in the
+    pre/post tags (default `<em>`), as the unified highlighter does for analysed text."""
+    if not isinstance(spec, dict) or not spec.get("fields"):
+        return {}
+    pre = (spec.get("pre_tags") or ["<em>"])[0]
+    post = (spec.get("post_tags") or ["</em>"])[0]
+    out: dict[str, list[str]] = {}
+    for name in spec["fields"]:
+        words = sorted(_query_words(query, name), key=len, reverse=True)
+        values = [v for v in get_field(source, name) if isinstance(v, str)]
+        if not words or not values:
+            continue
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+        marked = [pattern.sub(lambda m: pre + m.group(0) + post, v) for v in values]
+        if any(m != v for m, v in zip(marked, values)):
+            out[name] = marked
+    return out
+
+
+def _query_words(query: Any, field_name: str) -> set[str]:
+    """Words a query searches for in `field_name` (or in every field: `*`)."""
+    words: set[str] = set()
+    if isinstance(query, list):
+        for q in query:
+            words |= _query_words(q, field_name)
+        return words
+    if not isinstance(query, dict):
+        return words
+    for kind, spec in query.items():
+        if kind == "bool":
+            for key in ("must", "filter", "should"):
+                words |= _query_words(spec.get(key), field_name)
+        elif kind == "query_string":
+            words |= _query_words(_query_string(json.dumps(spec, sort_keys=True)), field_name)
+        elif kind in ("match", "match_phrase") and isinstance(spec, dict):
+            for name, arg in spec.items():
+                if name in (field_name, "*"):
+                    text = arg.get("query") if isinstance(arg, dict) else arg
+                    words |= set(_TOKEN.findall(str(text)))
+    return words
 
 
 @functools.lru_cache(maxsize=256)

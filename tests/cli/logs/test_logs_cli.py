@@ -161,3 +161,36 @@ def test_pretty_on_a_terminal_colours_levels_and_hints_each_trace_once(fake_es, 
     ]
     piped = run_cli(["logs", "search", "--level", "error", "-o", "pretty", "--utc"], env=env)
     assert "\x1b[" not in piped.stdout and "obsctl traces get" not in piped.stderr
+
+
+def test_query_matches_are_highlighted_by_the_server_on_a_terminal(fake_es, run_cli):
+    env = {"OBSCTL_ELASTICSEARCH_URL": fake_es.url, "NO_COLOR": ""}
+    result = run_cli(["logs", "search", "problem", "--utc"], env=env, tty=True)
+    assert result.exit_code == 0, result.stderr
+    assert "oops there is a \x1b[1;31mproblem\x1b[0m" in result.stdout
+    body = next(r for r in fake_es.requests if r.path.endswith("/_search")).json()
+    assert body["highlight"]["fields"] == {"message": {"number_of_fragments": 0}}
+
+
+def test_span_id_and_histogram_sparkline(fake_es, run_cli):
+    env = {"OBSCTL_ELASTICSEARCH_URL": fake_es.url}
+    spans = run_cli(["logs", "search", "--span-id", "0102030405060708", "-o", "jsonl"], env=env)
+    assert [json.loads(x)["span_id"] for x in spans.stdout.splitlines()] == ["0102030405060708"] * 2
+    spark = run_cli(
+        [
+            "logs",
+            "search",
+            "--histogram",
+            "1m",
+            "--from",
+            "2023-10-14T02:07:00Z",
+            "--to",
+            "2023-10-14T02:16:00Z",
+            "--utc",
+        ],
+        env=env,
+        tty=True,
+    )
+    line, legend = spark.stdout.splitlines()
+    assert line == "█      █▅"  # 2 at 02:07, none for six minutes, 2 at 02:14, 1 at 02:15
+    assert legend == "2023-10-14 02:07 → 2023-10-14 02:15  per 1m: max 2, total 5"

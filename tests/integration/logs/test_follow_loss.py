@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -35,7 +36,14 @@ def _iso(ts: datetime) -> str:
     return ts.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _writer(es: FakeElasticsearch, rng: random.Random) -> None:
+FAULTS: dict[int, Callable[[FakeElasticsearch], object]] = {
+    8: lambda es: es.throttle(503, retry_after=None, path="/logs-app", times=3),
+    18: lambda es: es.drop_connections(path="/logs-app", times=3),
+    31: lambda es: es.throttle(429, retry_after="0", path="/logs-app", times=2),
+}
+
+
+def _writer(es: FakeElasticsearch, rng: random.Random, *, faults: bool = True) -> None:
     per_burst = TOTAL // BURSTS
     seq = 0
     for burst in range(BURSTS):
@@ -48,12 +56,8 @@ def _writer(es: FakeElasticsearch, rng: random.Random) -> None:
         es.add_documents(STREAM, docs)
         if burst in (13, 27):
             es.rollover(STREAM)
-        if burst == 8:
-            es.throttle(503, retry_after=None, path="/logs-app", times=3)
-        if burst == 18:
-            es.drop_connections(path="/logs-app", times=3)
-        if burst == 31:
-            es.throttle(429, retry_after="0", path="/logs-app", times=2)
+        if faults and burst in FAULTS:
+            FAULTS[burst](es)
         time.sleep(0.12)
 
 
