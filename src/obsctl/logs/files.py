@@ -72,6 +72,7 @@ class FileSource:
         self.overrides = dict(overrides or {})
         self.stdin = stdin
         self._roles: dict[frozenset[str], Roles] = {}
+        self._ends: dict[str, tuple[tuple[int, int], int]] = {}
         for path in self.paths:
             if path != "-" and not os.path.isfile(path):
                 raise UsageError(
@@ -97,13 +98,17 @@ class FileSource:
             raise UsageError(f"--file {path}: {exc.strerror}") from None
 
     def records(self) -> Iterator[LogRecord]:
-        """Every line of every file, in file order."""
+        """Every line of every file, in file order; remembers where each file ended, so a follow
+        that comes next starts exactly there (no line lost or repeated in between)."""
         for path in self.paths:
             handle = self._open(path)
             try:
-                for line in handle:
+                while line := handle.readline():
                     if line.strip():
                         yield self.record(line)
+                if path != "-":
+                    st = os.fstat(handle.fileno())
+                    self._ends[path] = ((st.st_dev, st.st_ino), handle.tell())
             finally:
                 if path != "-":
                     handle.close()
@@ -122,7 +127,7 @@ class FileSource:
         interval: float = 0.2,
     ) -> None:
         """Read what is appended from now on, across rotation and truncation, until `deadline`."""
-        tails = [_Tail(p, self._open) for p in self.paths]
+        tails = [_Tail(p, self._open, self._ends.get(p)) for p in self.paths]
         while deadline is None or time.monotonic() < deadline:
             got = 0
             for tail in tails:
@@ -140,13 +145,17 @@ class FileSource:
 class _Tail:
     """One followed file: position, identity (device, inode) and an unfinished last line."""
 
-    def __init__(self, path: str, opener: Callable[[str], IO[str]]) -> None:
+    def __init__(
+        self, path: str, opener: Callable[[str], IO[str]], resume: tuple[tuple[int, int], int] | None = None
+    ) -> None:
         self.path = path
         self.opener = opener
         self.handle: IO[str] | None = None
         self.ident: tuple[int, int] | None = None
         self.partial = ""
         self._reopen(at_end=True)
+        if resume is not None and self.handle is not None and resume[0] == self.ident:
+            self.handle.seek(min(resume[1], os.fstat(self.handle.fileno()).st_size))
 
     def _reopen(self, *, at_end: bool) -> None:
         if self.handle is not None and self.path != "-":
