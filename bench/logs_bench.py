@@ -11,7 +11,7 @@
    connections) against `obsctl logs tail -f` and against `es_tail tail`, one after the other.
 
     .venv/bin/python bench/logs_bench.py [--docs 200000] [--rss-docs 500000] [--rounds 3]
-                                         [--es-tail /path/to/es_tail] [--skip-loss]
+                                         [--es-tail /path/to/es_tail] [--skip-loss] [--quick]
 
 es_tail needs the 7.x elasticsearch client: `python -m venv /tmp/esfollow && /tmp/esfollow/bin/pip
 install elasticsearch-follow 'elasticsearch>=7.17,<7.18'`. Without it only obsctl is measured.
@@ -30,8 +30,10 @@ import threading
 import time
 from pathlib import Path
 
+from _timing import obsctl_script
+
 ROOT = Path(__file__).resolve().parents[1]
-OBSCTL = str(ROOT / ".venv" / "bin" / "obsctl")
+OBSCTL = obsctl_script()
 
 PAGE_SERVER = r"""
 import http.server, json, sys, orjson
@@ -291,7 +293,18 @@ def main() -> None:
         or ("/tmp/esfollow/bin/es_tail" if os.path.exists("/tmp/esfollow/bin/es_tail") else None),
     )
     parser.add_argument("--skip-loss", action="store_true")
+    parser.add_argument(
+        "--quick", action="store_true", help="20,000 / 100,000 documents, one round, no loss run"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.docs, args.rss_docs, args.rounds, args.es_tail_docs, args.skip_loss = (
+            20_000,
+            100_000,
+            1,
+            500,
+            True,
+        )
     print(f"es_tail: {args.es_tail or 'not installed (obsctl only)'}")
     throughput(args.docs, args.rounds, args.es_tail, args.es_tail_docs)
     memory(args.rss_docs)

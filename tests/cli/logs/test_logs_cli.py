@@ -194,3 +194,24 @@ def test_span_id_and_histogram_sparkline(fake_es, run_cli):
     line, legend = spark.stdout.splitlines()
     assert line == "█      █▅"  # 2 at 02:07, none for six minutes, 2 at 02:14, 1 at 02:15
     assert legend == "2023-10-14 02:07 → 2023-10-14 02:15  per 1m: max 2, total 5"
+
+
+def test_context_logs_block_sets_index_roles_and_lag(make_fake_es, run_cli, tmp_path: Path):
+    es = make_fake_es("es8")
+    es.add_documents("app-2026", [{"ts": "2026-12-02T10:00:00Z", "text": "hello", "ctx": {"tid": "ab" * 16}}])
+    es.add_documents("other", [{"@timestamp": "2026-12-02T10:00:00Z", "message": "not this index"}])
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "current-context: t\n"
+        "contexts:\n"
+        "  t:\n"
+        "    elasticsearch:\n"
+        f"      url: {es.url}\n"
+        "      logs:\n"
+        "        index: app-*\n"
+        "        fields: {timestamp: ts, message: text, trace_id: ctx.tid}\n"
+        "        lag: 1m\n"
+    )
+    result = run_cli(["--config", str(config), "logs", "search", "--trace-id", "AB" * 16, "-o", "logfmt"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"ts=2026-12-02T10:00:00.000000Z msg=hello trace_id={'ab' * 16}\n"
