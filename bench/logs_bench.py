@@ -263,7 +263,7 @@ def loss(es_tail: str | None) -> None:
             f"; exited early: {''.join(errors).strip().splitlines()[-1][:120]}" if crashed and errors else ""
         )
         print(
-            f"  {name:<15} printed {len(got):>6,}  lost {lost:>6,}  duplicates {len(got) - len(unique):>6,}{note}"
+            f"  {name:<15} printed {len(got):>6,}  missing {lost:>6,}  duplicates {len(got) - len(unique):>6,}{note}"
         )
 
 
