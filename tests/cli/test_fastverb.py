@@ -199,6 +199,7 @@ def test_terminal_output_with_colour_both_ways() -> None:
     for argv in (
         [*T, "--am-config", ROUTING, "--tree", "severity=critical", "team=db"],
         [*T, "--am-config", BAD],
+        [*T, "--am-config", ROUTING, "--expect", "nobody", "severity=critical"],
     ):
         shipped = _on_a_terminal(argv, env)
         forced = _on_a_terminal(argv, {**env, _fastverb.DISABLE_ENV: "1"})
