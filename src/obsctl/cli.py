@@ -217,7 +217,9 @@ def _wire() -> None:
     _not_built("traces", "Fetch Jaeger traces and render waterfalls")
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(health_app, name="health")
-    _not_built("instrument", "Scaffold OpenTelemetry, metrics, JSON logs and health endpoints into a repo")
+    from obsctl.instrument.commands import app as instrument_app
+
+    app.add_typer(instrument_app, name="instrument")
     app.add_typer(config_app, name="config")
 
 
