@@ -1,0 +1,163 @@
+"""`instrument init` / `remove` on the four sample services: edits, safety, round trip."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from tests.integration.instrument import samples
+from tests.integration.instrument.conftest import run_python
+
+ALL = list(samples.SAMPLES)
+
+# Per sample: a script that exercises the instrumented app in-process and prints JSON.
+PROBES = {
+    "fastapi-pep621": """
+        from fastapi.testclient import TestClient
+        from shop.main import app
+        c = TestClient(app)
+        c.get("/items/41"); c.get("/items/42")
+        out = {"ready": c.get("/health/ready").status_code, "live": c.get("/health/live").json()["status"],
+               "metrics": c.get("/metrics").text}
+    """,
+    "fastapi-poetry-factory": """
+        from fastapi.testclient import TestClient
+        from billing.app import create_app
+        c = TestClient(create_app())
+        c.get("/invoices/X9")
+        out = {"ready": c.get("/health/ready").status_code, "live": c.get("/health/live").json()["status"],
+               "metrics": c.get("/metrics").text}
+    """,
+    "flask-requirements": """
+        from app import app
+        c = app.test_client()
+        c.get("/hello/ann")
+        out = {"ready": c.get("/health/ready").status_code, "live": c.get("/health/live").get_json()["status"],
+               "metrics": c.get("/metrics").get_data(as_text=True)}
+    """,
+    "django": """
+        import site_conf.wsgi
+        from django.test import Client
+        c = Client()
+        c.get("/books/5/")
+        out = {"ready": c.get("/health/ready").status_code, "live": c.get("/health/live").json()["status"],
+               "metrics": c.get("/metrics").content.decode()}
+    """,
+}
+ROUTES = {
+    "fastapi-pep621": 'route="/items/{item_id}"',
+    "fastapi-poetry-factory": 'route="/invoices/{number}"',
+    "flask-requirements": 'route="/hello/<name>"',
+    "django": 'route="/books/<int:pk>/"',
+}
+
+
+def _probe(root, name):
+    script = textwrap.dedent(PROBES[name]) + "\nimport json; print('PROBE' + json.dumps(out))\n"
+    proc = run_python(root, "-c", script)
+    assert proc.returncode == 0, proc.stderr
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("PROBE"))
+    return json.loads(line[5:]), proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ALL)
+def test_init_then_remove_round_trip(run_cli, sample, name):
+    root = sample(name)
+    before = samples.snapshot(root)
+
+    dry = run_cli(["instrument", "init", str(root), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "+++ b/" in dry.stdout and "new files" in dry.stderr
+    assert samples.snapshot(root) == before, "--dry-run wrote something"
+
+    applied = run_cli(["instrument", "init", str(root)])
+    assert applied.exit_code == 0, applied.output
+    after = samples.snapshot(root)
+    assert after != before
+
+    own_tests = run_python(root, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests")
+    assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr
+
+    out, stdout = _probe(root, name)
+    assert out["ready"] == 200 and out["live"] == "alive"
+    assert ROUTES[name] in out["metrics"] and "http_requests_total" in out["metrics"]
+    assert 'route="/health' not in out["metrics"], "probes must not be counted"
+
+    samples.git(root, "add", "-A")
+    samples.git(root, "commit", "-qm", "instrumented")
+    again = run_cli(["instrument", "init", str(root)])
+    assert again.exit_code == 0
+    assert "already instrumented" in again.stderr
+    assert samples.snapshot(root) == after
+
+    removed = run_cli(["instrument", "remove", str(root)])
+    assert removed.exit_code == 0, removed.output
+    assert samples.snapshot(root) == before, "remove did not restore the tree byte for byte"
+
+
+def test_edits_are_one_import_and_one_call(run_cli, sample):
+    root = sample("fastapi-pep621")
+    result = run_cli(["instrument", "init", str(root), "--dry-run", "--no-ops"])
+    diff = result.stdout
+    main_hunk = diff.split("+++ b/shop/main.py")[1].split("--- a/")[0]
+    added = [line for line in main_hunk.splitlines() if line.startswith("+")]
+    assert added == ["+from shop.observability import instrument", "+instrument(app)"]
+    assert "-" not in "".join(line[0] for line in main_hunk.splitlines() if line)
+    assert '"prometheus-client==0.20.0",  # pinned on purpose' in (root / "pyproject.toml").read_text()
+    assert "prometheus-client>=" not in diff, "a user's pin must never be changed or duplicated"
+
+
+def test_poetry_factory_plan(run_cli, sample):
+    root = sample("fastapi-poetry-factory")
+    result = run_cli(["instrument", "init", str(root), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "+    instrument(application)" in result.stdout
+    assert '+opentelemetry-instrumentation-httpx = ">=0.66b0,<0.67"' in result.stdout
+    assert "gunicorn.conf.py" in result.stderr
+    assert "poetry lock" in result.stderr
+    run_cli(["instrument", "init", str(root)])
+    assert (root / "poetry.lock").read_text().startswith("# This file is automatically")
+    assert samples.git(root, "status", "--porcelain", "poetry.lock") == ""
+
+
+def test_dirty_user_file_is_refused(run_cli, sample):
+    root = sample("fastapi-pep621")
+    (root / "shop/main.py").write_text((root / "shop/main.py").read_text() + "# wip\n")
+    before = samples.snapshot(root)
+    result = run_cli(["instrument", "init", str(root)])
+    assert result.exit_code == 2
+    assert "uncommitted changes in shop/main.py" in result.stderr
+    assert samples.snapshot(root) == before
+    forced = run_cli(["instrument", "init", str(root), "--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+def test_edited_generated_file_is_never_overwritten_or_deleted(run_cli, sample):
+    root = sample("flask-requirements")
+    assert run_cli(["instrument", "init", str(root)]).exit_code == 0
+    health = root / "observability/health.py"
+    health.write_text(health.read_text() + "\n# my own check\n")
+    samples.git(root, "add", "-A")
+    samples.git(root, "commit", "-qm", "mine")
+    again = run_cli(["instrument", "init", str(root), "--sentry"])
+    assert again.exit_code == 2
+    assert "observability/health.py was edited" in again.stderr
+    assert health.read_text().endswith("# my own check\n")
+    removed = run_cli(["instrument", "remove", str(root)])
+    assert removed.exit_code == 2 and "refusing to delete" in removed.stderr
+    assert health.exists()
+
+
+def test_unknown_layout_asks_for_app(run_cli, tmp_path):
+    (tmp_path / "requirements.txt").write_text("fastapi\n")
+    (tmp_path / "a.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    (tmp_path / "b.py").write_text("from fastapi import FastAPI\napi = FastAPI()\n")
+    result = run_cli(["instrument", "init", str(tmp_path), "--dry-run"])
+    assert result.exit_code == 2
+    assert "several apps found" in result.stderr and "--app module:attr" in result.stderr
+    chosen = run_cli(["instrument", "init", str(tmp_path), "--dry-run", "--app", "b:api"])
+    assert chosen.exit_code == 0, chosen.output
+    assert "+instrument(api)" in chosen.stdout
