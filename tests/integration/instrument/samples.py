@@ -157,6 +157,7 @@ if __name__ == "__main__":
 DEBUG = True
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "site_conf.urls"
+WSGI_APPLICATION = "site_conf.wsgi.application"
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -53,6 +55,9 @@ ROUTES = {
     "django": 'route="/books/<int:pk>/"',
 }
 
+CHECKS = ("app answered", "/health/ready answered", "request counter moved", "spans arrived",
+          "log line carries a trace id")
+
 
 def _probe(root, name):
     script = textwrap.dedent(PROBES[name]) + "\nimport json; print('PROBE' + json.dumps(out))\n"
@@ -85,6 +90,11 @@ def test_init_then_remove_round_trip(run_cli, sample, name):
     assert out["ready"] == 200 and out["live"] == "alive"
     assert ROUTES[name] in out["metrics"] and "http_requests_total" in out["metrics"]
     assert 'route="/health' not in out["metrics"], "probes must not be counted"
+
+    checked = run_cli(["instrument", "check", str(root), "-o", "json", "--timeout", "60"])
+    assert checked.exit_code == 0, checked.output
+    verdicts = {r["name"]: r["status"] for r in json.loads(checked.stdout)["results"]}
+    assert verdicts == dict.fromkeys(CHECKS, "pass")
 
     samples.git(root, "add", "-A")
     samples.git(root, "commit", "-qm", "instrumented")
@@ -161,3 +171,25 @@ def test_unknown_layout_asks_for_app(run_cli, tmp_path):
     chosen = run_cli(["instrument", "init", str(tmp_path), "--dry-run", "--app", "b:api"])
     assert chosen.exit_code == 0, chosen.output
     assert "+instrument(api)" in chosen.stdout
+
+
+@pytest.mark.slow
+def test_check_fails_and_stops_the_app_when_it_never_answers(run_cli, sample):
+    root = sample("flask-requirements")
+    assert run_cli(["instrument", "init", str(root), "--no-ops"]).exit_code == 0
+    marker = root / "started"
+    cmd = f"{sys.executable} -c \"import pathlib, time; pathlib.Path('{marker}').write_text('x'); time.sleep(60)\""
+    result = run_cli(["instrument", "check", str(root), "--cmd", cmd, "--timeout", "2", "-o", "json"])
+    assert result.exit_code == 1
+    first = json.loads(result.stdout)["results"][0]
+    assert first["name"] == "app answered" and first["status"] == "fail"
+    assert marker.exists()
+    procs = subprocess.run(["pgrep", "-f", str(marker)], capture_output=True, text=True, check=False)
+    assert procs.stdout.strip() == "", "the app was left running"
+
+
+def test_check_on_a_project_that_is_not_instrumented(run_cli, sample):
+    root = sample("fastapi-pep621")
+    result = run_cli(["instrument", "check", str(root)])
+    assert result.exit_code == 2
+    assert "obsctl instrument init" in result.stderr

@@ -1,0 +1,232 @@
+"""`instrument check`: start the instrumented app and prove traces, metrics and logs come out.
+
+The app runs in its own process group with OTEL_EXPORTER_OTLP_ENDPOINT pointing at an in-process
+OTLP receiver; its output is captured to a temp file to find the JSON log lines. The process
+group is always stopped (also on Ctrl-C or a failed check).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from obsctl.core.errors import UsageError
+from obsctl.health.model import FAIL, PASS, CheckResult
+from obsctl.instrument.detect import Detection
+
+_COUNTER = re.compile(r'^http_requests_total\{([^}]*)\}\s+([0-9.eE+-]+)', re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    cmd: str | None = None
+    routes: tuple[str, ...] = ("/",)
+    timeout: float = 30.0
+    requests: int = 3
+
+
+@dataclass
+class Probe:
+    """What the check saw, filled step by step."""
+
+    base: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    def add(self, name: str, ok: bool, summary: str, started: float, target: str | None = None,
+            error: str | None = None) -> bool:
+        self.results.append(CheckResult(name=name, kind="instrument", check=name, status=PASS if ok else FAIL,
+                                        summary=summary, target=target, duration_ms=(time.monotonic() - started) * 1000,
+                                        error=error))
+        return ok
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def python_for(root: Path) -> str:
+    """The project's virtualenv python when it has one, else the interpreter running obsctl."""
+    for rel in (".venv/bin/python", "venv/bin/python", ".venv/Scripts/python.exe"):
+        if (root / rel).is_file():
+            return str(root / rel)
+    return sys.executable
+
+
+def app_command(det: Detection, port: int, cmd: str | None) -> list[str]:
+    """The command that serves the app on 127.0.0.1:port (one worker, no reloader)."""
+    if cmd:
+        return shlex.split(cmd.replace("{port}", str(port)))
+    py = python_for(det.root)
+    target = det.apps[0]
+    if det.framework == "django":
+        return [py, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    if det.framework == "flask":
+        spec = f"{target.module}:{target.factory}()" if target.factory else f"{target.module}:{target.attr}"
+        return [py, "-m", "flask", "--app", spec, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"]
+    spec = f"{target.module}:{target.factory or target.attr}"
+    factory = ["--factory"] if target.factory else []
+    return [py, "-m", "uvicorn", spec, *factory, "--host", "127.0.0.1", "--port", str(port)]
+
+
+def app_env(det: Detection, endpoint: str, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("OTEL_SDK_DISABLED", None)
+    paths = [str(det.root / "src"), str(det.root)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    env.update({
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_TRACES_EXPORTER": "otlp",
+        "OTEL_TRACES_SAMPLER": "parentbased_always_on",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join(paths),
+        "PORT": str(port),
+    })
+    return env
+
+
+def _get(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> tuple[int, str]:
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback only
+            return int(resp.status), resp.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        return int(exc.code), exc.read().decode("utf-8", "replace")
+
+
+def counter_total(text: str) -> float:
+    """Sum of http_requests_total over every label set except the probes (route /health*, /metrics)."""
+    return sum(float(v) for labels, v in _COUNTER.findall(text) if 'route="/health' not in labels
+               and 'route="/metrics"' not in labels)
+
+
+def wait_until(pred: Callable[[], bool], deadline: float, alive: Callable[[], bool], interval: float = 0.1) -> bool:
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        if not alive():
+            return False
+        time.sleep(interval)
+    return pred()
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the app's process group, SIGKILL after 5 s."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, PermissionError):
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+def run(det: Detection, service: str, opts: CheckOptions, receiver: Any) -> list[CheckResult]:
+    """Start the app, exercise it, collect verdicts; the app is stopped before returning."""
+    port = free_port()
+    command = app_command(det, port, opts.cmd)
+    log = tempfile.NamedTemporaryFile(prefix="obsctl-check-", suffix=".log", delete=False)  # noqa: SIM115
+    try:
+        proc = _spawn(command, det, receiver.endpoint, port, log)
+        try:
+            return _exercise(Probe(f"http://127.0.0.1:{port}"), proc, service, opts, receiver, Path(log.name))
+        finally:
+            stop(proc)
+    finally:
+        log.close()
+        os.unlink(log.name)
+
+
+def _spawn(command: list[str], det: Detection, endpoint: str, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(command, cwd=det.root, env=app_env(det, endpoint, port), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as exc:
+        raise UsageError(f"cannot start the app: {shlex.join(command)}: {exc}",
+                         hint='pass the command that serves it: --cmd "uvicorn pkg.main:app --port {port}"') from None
+
+
+def _exercise(p: Probe, proc: subprocess.Popen[bytes], service: str, opts: CheckOptions, receiver: Any,
+              log_path: Path) -> list[CheckResult]:
+    started = time.monotonic()
+    deadline = started + opts.timeout
+    answered = wait_until(lambda: _answers(p.base), deadline, lambda: proc.poll() is None)
+    detail = "" if answered else _tail(log_path)
+    if not p.add("app answered", answered, f"{p.base} answered" if answered else
+                 f"no answer within {opts.timeout:g}s" + (" (the app exited)" if proc.poll() is not None else ""),
+                 started, p.base, error=detail or None):
+        return p.results
+    t = time.monotonic()
+    before = counter_total(_get(p.base + "/metrics")[1])
+    for _ in range(opts.requests):
+        for route in opts.routes:
+            _get(p.base + route)
+    code, body = _get(p.base + "/health/ready")
+    p.add("/health/ready answered", code == 200, f"{code} {body[:80]}", t, p.base + "/health/ready")
+    t = time.monotonic()
+    status, text = _get(p.base + "/metrics")
+    moved = counter_total(text) - before
+    want = opts.requests * len(opts.routes)
+    p.add("request counter moved", status == 200 and moved >= want,
+          f"http_requests_total +{moved:g} after {want} requests" if status == 200 else f"/metrics answered {status}",
+          t, p.base + "/metrics")
+    t = time.monotonic()
+    wait_until(lambda: any(s.service == service for s in receiver.spans()), time.monotonic() + 10, lambda: True)
+    spans = [s for s in receiver.spans() if s.service == service]
+    others = sorted({s.service for s in receiver.spans()} - {service})
+    p.add("spans arrived", bool(spans), f"{len(spans)} spans with service.name={service}" if spans else
+          f"no span with service.name={service}" + (f" (got {', '.join(others)})" if others else ""),
+          t, receiver.endpoint)
+    t = time.monotonic()
+    ids = {s.trace_id for s in spans}
+    found = wait_until(lambda: bool(_logged_ids(log_path) & ids), time.monotonic() + 3, lambda: True)
+    p.add("log line carries a trace id", found,
+          "a JSON log line has the trace_id of a received span" if found else
+          ("no spans to correlate" if not ids else "no JSON log line with the trace_id of a received span"), t)
+    return p.results
+
+
+def _answers(base: str) -> bool:
+    try:
+        _get(base + "/health/live", timeout=1)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _logged_ids(path: Path) -> set[str]:
+    ids: set[str] = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if '"trace_id"' not in line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("trace_id"), str):
+            ids.add(entry["trace_id"])
+    return ids
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return " | ".join(text[-lines:])
