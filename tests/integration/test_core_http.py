@@ -60,7 +60,7 @@ def test_silent_backend_fails_within_timeout_plus_one_second(silent_server):
     assert err.value.exit_code == ExitCode.UNREACHABLE
     assert (
         err.value.message
-        == f"cannot reach prometheus at http://127.0.0.1:{silent_server}: timed out after 1s"
+        == f"cannot reach prometheus at http://127.0.0.1:{silent_server}: timed out (read) after 1s"
     )
     assert "OBSCTL_PROMETHEUS_URL" in (err.value.hint or "")
     assert elapsed < 2.0  # the contract: within the timeout plus one second

@@ -261,10 +261,10 @@ def _parse_case(raw: Any, i: int, source: str) -> Case:
             else:
                 if not isinstance(value, str):
                     raise CaseFileError(f"{where}: expected a duration such as 5m")
-                from obsctl.alerts.config import parse_duration
+                from obsctl.alerts.config import parse_model_duration
 
                 try:
-                    clean[key] = parse_duration(value)
+                    clean[key] = parse_model_duration(value)
                 except ValueError as exc:
                     raise CaseFileError(f"{where}: {exc}") from None
         if "inhibited" in clean and raw.get("firing") is None:
@@ -367,11 +367,11 @@ def run_case(
                 )
     for key in ("group_wait", "group_interval", "repeat_interval"):
         if key in expect:
-            from obsctl.alerts.config import parse_duration
+            from obsctl.alerts.config import parse_model_duration
 
             for r in routes:
                 got_s = getattr(r, key)
-                if parse_duration(got_s) != expect[key]:
+                if parse_model_duration(got_s) != expect[key]:
                     failures.append(
                         f"{key} of {r.receiver} ({r.key_path}): expected {_secs(expect[key])}, got {got_s}"
                     )

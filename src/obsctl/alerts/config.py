@@ -35,7 +35,7 @@ __all__ = [
     "analyze_config_text",
     "load_config_file",
     "load_config_text",
-    "parse_duration",
+    "parse_model_duration",
 ]
 
 T_NULL = "tag:yaml.org,2002:null"
@@ -61,7 +61,7 @@ _DURATION_UNITS = (
 _ENV_PLACEHOLDER = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Z_][A-Z0-9_]{2,}")
 
 
-def parse_duration(text: str) -> float:
+def parse_model_duration(text: str) -> float:
     """model.ParseDuration (`1h30m`, `1d`, `500ms`, `0`) -> seconds; ValueError with Prometheus' wording."""
     if text == "0":
         return 0.0
@@ -387,7 +387,7 @@ class _Decoder:
     def duration(self, node: Any, path: str) -> str:
         text = self.string(node, path)
         try:
-            parse_duration(text)
+            parse_model_duration(text)
         except ValueError as exc:
             self.error(node, path, str(exc), "duration")
             raise _Stop from None
@@ -541,7 +541,7 @@ def _decode_route(dec: _Decoder, node: Any, path: str) -> Route:
                         route.routes.append(sub)
             elif key in ("group_wait", "group_interval", "repeat_interval"):
                 value = dec.duration(vnode, p)
-                if key != "group_wait" and parse_duration(value) == 0:
+                if key != "group_wait" and parse_model_duration(value) == 0:
                     dec.error(vnode, p, f"{key} cannot be zero", "duration")
                 setattr(route, key, value)
         except _Stop:

@@ -214,7 +214,7 @@ def build_silence_spec(
 ) -> SilenceSpec:
     """Check a silence as Alertmanager will (matchers, at least one not matching "", end after
     start) and as people should (a comment), before anything is sent."""
-    from obsctl.core.timeparse import parse_duration, parse_time
+    from obsctl.core.params import duration_flag, time_flag
 
     if not matcher_args:
         raise UsageError(
@@ -230,25 +230,13 @@ def build_silence_spec(
         raise UsageError(
             "a silence needs --comment saying why", hint='e.g. --comment "db maintenance, JIRA-123"'
         )
-    try:
-        starts = parse_time(start, now) if start else now
-    except ValueError as exc:
-        raise UsageError(f"--start: {exc}") from None
+    starts = time_flag("--start", start, now) if start else now
     if end and duration:
         raise UsageError("give --duration or --end, not both")
     if end:
-        try:
-            ends = parse_time(end, now)
-        except ValueError as exc:
-            raise UsageError(f"--end: {exc}") from None
+        ends = time_flag("--end", end, now)
     else:
-        try:
-            length = parse_duration(duration or "1h")
-        except ValueError as exc:
-            raise UsageError(f"--duration: {exc}") from None
-        if length <= timedelta(0):
-            raise UsageError("--duration must be positive")
-        ends = starts + length
+        ends = starts + timedelta(seconds=duration_flag("--duration", duration or "1h", example="2h"))
     if ends <= starts:
         raise UsageError("the silence would end before it starts", hint="check --start, --end and --duration")
     if ends <= now:
@@ -447,18 +435,13 @@ def build_fire_spec(
 ) -> FireSpec:
     """Validate `alerts fire` input. Firing: startsAt now, endsAt now+duration, so a forgotten test
     alert resolves by itself. Resolving: endsAt now and no startsAt (the server keeps the original)."""
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
 
     labels = parse_alert_labels(label_args)
     notes = parse_annotations(annotations)
     if resolve:
         return FireSpec(labels, notes, None, now, resolve=True, generator_url=generator_url or "")
-    try:
-        length = parse_duration(duration)
-    except ValueError as exc:
-        raise UsageError(f"--duration: {exc}") from None
-    if length <= timedelta(0):
-        raise UsageError("--duration must be positive", hint="use --resolve to resolve an alert")
+    length = timedelta(seconds=duration_flag("--duration", duration, example="5m"))
     return FireSpec(labels, notes, now, now + length, generator_url=generator_url or "")
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import url_option
 
 if TYPE_CHECKING:
     from obsctl.alerts.client import AlertmanagerClient
@@ -19,14 +20,7 @@ if TYPE_CHECKING:
     from obsctl.alerts.promrules import AlertRule
     from obsctl.core.context import AppContext
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="Alertmanager URL, overriding the context (env OBSCTL_ALERTMANAGER_URL).",
-        metavar="URL",
-    ),
-]
+UrlOpt = Annotated[str | None, url_option("alertmanager")]
 
 
 def _actx(ctx: typer.Context) -> AppContext:
@@ -43,15 +37,9 @@ def _client(actx: AppContext, url: str | None) -> AlertmanagerClient:
 
 
 def _seconds(text: str, flag: str) -> float:
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
 
-    try:
-        value = parse_duration(text).total_seconds()
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint=f"'{flag}'") from None
-    if value <= 0:
-        raise typer.BadParameter("must be positive", param_hint=f"'{flag}'")
-    return value
+    return duration_flag(flag, text)
 
 
 # --- alerts list ---------------------------------------------------------------------------------

@@ -22,26 +22,10 @@ DOCUMENT_FORMATS = ("json", "yaml", "jsonl")
 
 
 def age(then: datetime | None, now: datetime) -> str:
-    """Coarse age for people: 45s, 12m, 3h5m, 2d4h; future times get `in `."""
-    if then is None:
-        return ""
-    seconds = int((now - then).total_seconds())
-    prefix = ""
-    if seconds < 0:
-        prefix, seconds = "in ", -seconds
-    if seconds < 60:
-        text = f"{seconds}s"
-    elif seconds < 3600:
-        text = f"{seconds // 60}m"
-    elif seconds < 86400:
-        h, m = divmod(seconds // 60, 60)
-        text = f"{h}h{m}m" if m else f"{h}h"
-    elif seconds < 365 * 86400:
-        d, h = divmod(seconds // 3600, 24)
-        text = f"{d}d{h}h" if h else f"{d}d"
-    else:
-        text = f"{seconds // (365 * 86400)}y"
-    return prefix + text
+    """Coarse age for people: 45s, 12m, 3h5m, 2d4h; future times get `in ` (core's one age)."""
+    from obsctl.core.timeparse import age as core_age
+
+    return core_age(then, now)
 
 
 def _when(value: datetime | None, now: datetime, human: bool) -> str:

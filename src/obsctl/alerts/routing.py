@@ -30,7 +30,7 @@ class MatchedRoute:
 
     path: child indexes from the root, () for the root itself; key_path: the same as a config key path
     (`route.routes[1].routes[0]`). Durations are the strings of the config (`30s`, `4h`), so they
-    print as written; routing.parse_duration turns them into seconds.
+    print as written; config.parse_model_duration turns them into seconds.
     """
 
     receiver: str

@@ -1,82 +1,70 @@
-"""The only place that builds HTTP clients, so auth, TLS, retries and error mapping are uniform.
+"""The only place that builds HTTP clients, so auth, TLS, proxies, redirects, `--debug` and error
+wording are the same for every request obsctl makes.
 
-Every backend client goes through `build_client`; httpx stays behind this module so replacing it
-(e.g. with the httpx2 fork) touches one file.
+Builders (httpx stays behind core/, so replacing it touches core only):
+
+- `build_client(settings, *, context, env=None, debug=False, stderr=None, transport=None,
+  sleep=time.sleep) -> ApiClient` -- one configured backend (Prometheus, Alertmanager, ES, Jaeger):
+  base URL with its path prefix and query kept on every call, auth, TLS, proxy, retries, and
+  redirects followed only within the same origin (noted in `--debug`; anything else is exit 3 with
+  the Location).
+- `build_target_client(*, timeout, env=None, tls=TargetTLS(), proxy_url=None, debug=False,
+  stderr=None, transport=None, follow_redirects=True, max_redirects=10, resolve_first=False)
+  -> TargetClient` (core/target.py) -- ad-hoc URLs that are no configured backend (`metrics scrape`
+  targets, http probes), with the same TLS defaults, proxy rule, debug log and error wording.
+- `auth_headers(settings, env, where)` (core/auth.py) -- the Authorization and secret headers of a
+  backend, for clients that are not httpx (`metrics export` to Parquet through requests).
+
+Shared pieces live beside this module: core/urls.py (validate, join, redact, proxy rule, the
+secret-name rule), core/tls.py (cached SSL contexts, certificate expiry), core/http_errors.py
+(`describe_error`, server error bodies).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import random
-import re
-import ssl
 import sys
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 import httpx
 
 from obsctl import __version__
+from obsctl.core.auth import SettingsAuth, auth_headers, read_secret, static_headers
 from obsctl.core.errors import AuthError, BackendError, ConfigError, UnreachableError
-from obsctl.core.settings import BackendSettings, HeaderValue, SecretRef
+from obsctl.core.http_errors import body_detail, describe_error, excerpt
+from obsctl.core.settings import BackendSettings, HeaderValue
+from obsctl.core.tls import tls_context
+from obsctl.core.urls import (
+    REDACTED,
+    SECRET_NAME,
+    is_secret_name,
+    join_url,
+    proxy_for,
+    redact_url,
+    same_origin,
+)
 
 USER_AGENT = f"obsctl/{__version__}"
-REDACTED = "REDACTED"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_SECRET_NAME = re.compile(r"(auth|token|secret|passw|api[-_]?key|cookie|session|credential)", re.I)
+_SECRET_NAME = SECRET_NAME  # kept for callers of the old name; the rule itself lives in core/urls.py
 MAX_BACKOFF = 8.0
+MAX_API_REDIRECTS = 5
+Response = httpx.Response
 
-
-def read_secret(ref: SecretRef, env: Mapping[str, str], where: str) -> str:
-    """Resolve a secret now; files are re-read on every call so rotated tokens are picked up."""
-    if ref.value is not None:
-        return ref.value
-    if ref.file is not None:
-        try:
-            with open(os.path.expanduser(ref.file), encoding="utf-8") as fh:
-                return fh.read().strip()
-        except OSError as exc:
-            raise ConfigError(f"{where}: cannot read secret file {ref.file}: {exc.strerror}") from None
-    if ref.env is not None:
-        value = env.get(ref.env)
-        if value is None:
-            raise ConfigError(f"{where}: environment variable {ref.env} is not set")
-        return value
-    return ""
-
-
-class _SettingsAuth(httpx.Auth):
-    """Applies the configured auth and secret headers per request (files re-read each time)."""
-
-    def __init__(self, settings: BackendSettings, env: Mapping[str, str], where: str) -> None:
-        self.settings = settings
-        self.env = env
-        self.where = where
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        auth = self.settings.auth
-        if auth.kind == "basic":
-            password = read_secret(auth.secret, self.env, f"{self.where}.auth.basic")
-            pair = f"{auth.username or ''}:{password}".encode()
-            request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        elif auth.kind == "bearer":
-            token = read_secret(auth.secret, self.env, f"{self.where}.auth.bearer")
-            request.headers["Authorization"] = f"Bearer {token}"
-        elif auth.kind == "api_key":
-            key = read_secret(auth.secret, self.env, f"{self.where}.auth.api_key")
-            request.headers["Authorization"] = f"ApiKey {key}"
-        for name, header in self.settings.headers.items():
-            if header.secret:
-                request.headers[name] = read_secret(
-                    SecretRef(file=header.file, env=header.env), self.env, f"{self.where}.headers.{name}"
-                )
-        yield request
+__all__ = [
+    "REDACTED",
+    "USER_AGENT",
+    "Response",
+    "auth_headers",
+    "build_client",
+    "read_secret",
+    "redact_url",
+]
 
 
 class RetryTransport(httpx.BaseTransport):
@@ -147,75 +135,65 @@ def parse_retry_after(value: str) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def redact_url(url: str | httpx.URL) -> str:
-    """Drop passwords in userinfo and values of secret-looking query parameters."""
-    parts = urlsplit(str(url))
-    netloc = parts.netloc
-    if parts.password is not None:
-        netloc = netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_NAME.search(k) for k, _ in pairs):
-            query = urlencode([(k, REDACTED if _SECRET_NAME.search(k) else v) for k, v in pairs])
-    return SplitResult(parts.scheme, netloc, parts.path, query, parts.fragment).geturl()
-
-
 def redact_headers(
     headers: Iterable[tuple[str, str]], secret_names: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
     """Headers with every credential-bearing value replaced by REDACTED."""
     secrets = {n.lower() for n in secret_names}
-    out = []
-    for name, value in headers:
-        if name.lower() in secrets or _SECRET_NAME.search(name):
-            out.append((name, REDACTED))
-        else:
-            out.append((name, value))
-    return out
+    return [(n, REDACTED if n.lower() in secrets or is_secret_name(n) else v) for n, v in headers]
 
 
-def _ssl_context(settings: BackendSettings) -> ssl.SSLContext | bool:
-    tls = settings.tls
-    if tls.insecure_skip_verify:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    else:
-        try:
-            ctx = ssl.create_default_context(cafile=os.path.expanduser(tls.ca_file) if tls.ca_file else None)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"{settings.name}.tls.ca_file: cannot load {tls.ca_file}: {exc}") from None
-        if not tls.ca_file:
-            try:
-                import certifi
+class DebugLog:
+    """The `--debug` request log on stderr, secrets redacted; the same lines for every client."""
 
-                ctx.load_verify_locations(certifi.where())
-            except Exception:  # noqa: BLE001 - system store alone is fine
-                pass
-    if tls.cert_file and tls.key_file:
-        try:
-            ctx.load_cert_chain(os.path.expanduser(tls.cert_file), os.path.expanduser(tls.key_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"{settings.name}.tls: cannot load client certificate: {exc}") from None
-    return ctx
+    def __init__(self, stderr: IO[str] | None, secret_headers: Iterable[str] = ()) -> None:
+        self.stderr = stderr
+        self.secret_headers = list(secret_headers)
+
+    def note(self, text: str) -> None:
+        stream = self.stderr or sys.stderr
+        stream.write(f"obsctl: debug: {text}\n")
+        stream.flush()
+
+    def request(self, request: httpx.Request) -> None:
+        request.extensions["obsctl_started"] = time.monotonic()
+        self.note(f"> {request.method} {redact_url(request.url)}")
+        for name, value in redact_headers(request.headers.items(), self.secret_headers):
+            self.note(f">   {name}: {value}")
+
+    def response(self, response: httpx.Response) -> None:
+        started = response.request.extensions.get("obsctl_started", time.monotonic())
+        ms = (time.monotonic() - started) * 1000
+        self.note(
+            f"< {response.status_code} {response.request.method} {redact_url(response.request.url)} in {ms:.0f} ms"
+        )
+
+    def hooks(self, enabled: bool) -> dict[str, list[Callable[..., Any]]]:
+        """httpx event hooks: logging when `enabled`, none otherwise."""
+        if not enabled:
+            return {"request": [], "response": []}
+        return {"request": [self.request], "response": [self.response]}
 
 
 def httpx_options(settings: BackendSettings, env: Mapping[str, str], where: str) -> dict[str, Any]:
     """Keyword arguments for httpx.Client/AsyncClient that apply these settings (no transport)."""
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-    for name, header in settings.headers.items():
-        if not header.secret and header.value is not None:
-            headers[name] = header.value
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **static_headers(settings)}
     timeout = httpx.Timeout(settings.timeout, connect=settings.connect_timeout or min(settings.timeout, 10.0))
+    tls = settings.tls
     return {
         "base_url": settings.url,
         "headers": headers,
         "timeout": timeout,
-        "verify": _ssl_context(settings),
-        "auth": _SettingsAuth(settings, env, where),
-        "follow_redirects": True,
-        "trust_env": True,
+        "verify": tls_context(
+            insecure=tls.insecure_skip_verify,
+            ca_file=tls.ca_file,
+            cert_file=tls.cert_file,
+            key_file=tls.key_file,
+            where=f"{settings.name}.tls",
+        ),
+        "auth": SettingsAuth(settings, env, where),
+        "follow_redirects": False,
+        "trust_env": False,
     }
 
 
@@ -247,47 +225,23 @@ class ApiClient:
         where = f"contexts.{context}.{settings.name}" if context else settings.name
         self.where = where
         options = httpx_options(settings, self.env, where)
-        inner = transport or httpx.HTTPTransport(
-            verify=options["verify"],
-            proxy=settings.proxy_url,
-            trust_env=True,
-        )
+        self.proxy = proxy_for(settings.url, settings.proxy_url, self.env)
+        inner = transport or httpx.HTTPTransport(verify=options["verify"], proxy=self.proxy, trust_env=False)
         # Retries never stretch a call past its timeout: an unreachable backend fails within it.
         budget = settings.timeout
         options["transport"] = RetryTransport(inner, settings.retries, sleep=sleep, budget=budget)
-        if settings.proxy_url:
-            options["trust_env"] = False
-        hooks: dict[str, list[Callable[..., Any]]] = {"request": [], "response": []}
-        if debug:
-            hooks["request"].append(self._log_request)
-            hooks["response"].append(self._log_response)
-        options["event_hooks"] = hooks
-        self.http = httpx.Client(**options)
         self._secret_headers = [n for n, h in settings.headers.items() if h.secret]
+        self.log = DebugLog(stderr, self._secret_headers)
+        options["event_hooks"] = self.log.hooks(debug)
+        self.http = httpx.Client(**options)
 
     @property
     def base_url(self) -> str:
         return self.settings.url
 
-    # --- debug logging (secrets redacted) ---------------------------------------------------
-    def _log(self, text: str) -> None:
-        stream = self.stderr or sys.stderr
-        stream.write(f"obsctl: debug: {text}\n")
-        stream.flush()
-
-    def _log_request(self, request: httpx.Request) -> None:
-        request.extensions["obsctl_started"] = time.monotonic()
-        headers = redact_headers(request.headers.items(), self._secret_headers)
-        self._log(f"> {request.method} {redact_url(request.url)}")
-        for name, value in headers:
-            self._log(f">   {name}: {value}")
-
-    def _log_response(self, response: httpx.Response) -> None:
-        started = response.request.extensions.get("obsctl_started", time.monotonic())
-        ms = (time.monotonic() - started) * 1000
-        self._log(
-            f"< {response.status_code} {response.request.method} {redact_url(response.request.url)} in {ms:.0f} ms"
-        )
+    def display_url(self, path: str = "") -> str:
+        """The redacted URL of `path` on this backend, for messages and report targets."""
+        return redact_url(self._url(path) if path else self.settings.url)
 
     # --- requests ---------------------------------------------------------------------------
     def request(
@@ -303,7 +257,11 @@ class ApiClient:
         check: bool = True,
         idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send one request; with `check`, non-2xx answers raise the matching ObsctlError."""
+        """Send one request; with `check`, non-2xx answers raise the matching ObsctlError.
+
+        Redirects are followed only within the backend's origin (a note in `--debug`); any other
+        redirect is a BackendError naming the Location, so a wrong URL is fixed, not papered over.
+        """
         url = self._url(path)
         extensions: dict[str, Any] = dict(_server_name_extension(self.settings))
         if idempotent is not None:
@@ -319,19 +277,44 @@ class ApiClient:
                 timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
                 extensions=extensions or None,
             )
-        except httpx.TimeoutException as exc:
-            raise self._unreachable(f"timed out after {self.settings.timeout:g}s", exc) from None
-        except httpx.ConnectError as exc:
-            raise self._unreachable(_connect_reason(exc), exc) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            raise self._unreachable(f"connection failed: {exc}", exc) from None
+            response = self._follow(response)
         except httpx.UnsupportedProtocol as exc:
             raise ConfigError(f"{self.where}.url: {exc}") from None
         except httpx.HTTPError as exc:
-            raise self._unreachable(str(exc) or type(exc).__name__, exc) from None
+            raise self._unreachable(exc) from None
         if check:
             self.raise_for_status(response)
         return response
+
+    def _follow(self, response: httpx.Response) -> httpx.Response:
+        hops = 0
+        while response.next_request is not None:
+            nxt = response.next_request
+            here = str(response.request.url)
+            if not same_origin(here, str(nxt.url)) or hops >= MAX_API_REDIRECTS:
+                response.close()
+                raise self._redirected(response, str(nxt.url), hops)
+            if self.debug:
+                self.log.note(
+                    f"following same-origin redirect ({response.status_code}) to {redact_url(nxt.url)}"
+                )
+            response.close()
+            response = self.http.send(nxt)
+            hops += 1
+        return response
+
+    def _redirected(self, response: httpx.Response, location: str, hops: int) -> BackendError:
+        ctx = f" (context {self.context})" if self.context else ""
+        target = f"{self.backend} at {redact_url(response.request.url)}{ctx}"
+        if hops >= MAX_API_REDIRECTS:
+            why = f"redirected more than {MAX_API_REDIRECTS} times (last to {redact_url(location)})"
+        else:
+            why = f"redirected ({response.status_code}) to {redact_url(location)}"
+        return BackendError(
+            f"{target} {why}; API calls follow redirects only within the same scheme, host and port",
+            hint=f"if the API moved, set {self._url_source()} to the new address",
+            status=response.status_code,
+        )
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
@@ -350,10 +333,9 @@ class ApiClient:
         try:
             return response.json()
         except (ValueError, UnicodeDecodeError):
-            excerpt = _excerpt(response.text)
             raise BackendError(
                 f"{self.backend} at {redact_url(response.request.url)} returned a malformed response "
-                f"(HTTP {response.status_code}, not JSON): {excerpt}",
+                f"(HTTP {response.status_code}, not JSON): {excerpt(response.text)}",
                 status=response.status_code,
             ) from None
 
@@ -386,24 +368,29 @@ class ApiClient:
             return f"check the credentials in {secret.env}"
         return f"check the credentials in {self.where}.auth.{kind}"
 
-    def _unreachable(self, reason: str, exc: Exception) -> UnreachableError:
-        ctx = f" (context {self.context})" if self.context else ""
-        source = {
+    def _url_source(self) -> str:
+        return {
             "env": f"OBSCTL_{self.backend.upper()}_URL",
             "flag": f"--{self.backend}-url",
         }.get(self.settings.source, f"{self.where}.url")
-        hint = f"is {self.backend} running? the URL comes from {source}"
-        if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+
+    def _unreachable(self, exc: Exception) -> UnreachableError:
+        ctx = f" (context {self.context})" if self.context else ""
+        info = describe_error(exc, proxy=self.proxy, timeout=self.settings.timeout)
+        hint = info.hint or f"is {self.backend} running? the URL comes from {self._url_source()}"
+        if "ca_file" in hint:
             hint = f"set {self.where}.tls.ca_file to the CA that signed the server certificate"
+        elif info.proxy and self.settings.proxy_url:
+            hint = f"check {self.where}.proxy_url"
         return UnreachableError(
-            f"cannot reach {self.backend} at {redact_url(self.settings.url)}{ctx}: {reason}", hint=hint
+            f"cannot reach {self.backend} at {redact_url(self.settings.url)}{ctx}: {info.reason}", hint=hint
         )
 
     def _url(self, path: str) -> str:
         prefix = str(self.settings.options.get("path_prefix") or "").rstrip("/")
         if path.startswith(("http://", "https://")):
             return path
-        return f"{self.settings.url}{prefix}{path if path.startswith('/') else '/' + path}"
+        return join_url(self.settings.url, prefix + (path if path.startswith("/") else "/" + path))
 
     def close(self) -> None:
         self.http.close()
@@ -415,62 +402,9 @@ class ApiClient:
         self.close()
 
 
-def _connect_reason(exc: httpx.ConnectError) -> str:
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        match = re.search(r"certificate verify failed: ([^(]+)", text)
-        return "TLS certificate verification failed" + (f" ({match.group(1).strip()})" if match else "")
-    if "Connection refused" in text or "Errno 111" in text:
-        return "connection refused"
-    if "Name or service not known" in text or "nodename nor servname" in text or "Errno -2" in text:
-        return "unknown host"
-    return text or "connection failed"
-
-
-def _excerpt(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def error_detail(response: httpx.Response) -> str:
-    """The server's own error message from the common JSON error shapes, else a text excerpt.
-
-    Prometheus: {"status":"error","errorType","error"}; Alertmanager: {"code","message"} or a JSON
-    string; Elasticsearch/OpenSearch: {"error":{"type","reason","root_cause"}}; Jaeger: {"errors":[{"msg"}]}.
-    """
-    try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
-        return _excerpt(response.text)
-    return _excerpt(_detail_from(body))
-
-
-def _detail_from(body: Any) -> str:
-    if isinstance(body, str):
-        return body
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict):
-            reason = err.get("reason") or err.get("message") or ""
-            kind = err.get("type")
-            causes = err.get("root_cause") or []
-            if not reason and causes and isinstance(causes[0], dict):
-                reason = causes[0].get("reason", "")
-            return f"{kind}: {reason}" if kind else str(reason)
-        if isinstance(err, str):
-            kind = body.get("errorType")
-            return f"{kind}: {err}" if kind else err
-        if body.get("message"):
-            return str(body["message"])
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors:
-            first = errors[0]
-            return (
-                str(first.get("msg") or first.get("message") or first)
-                if isinstance(first, dict)
-                else str(first)
-            )
-    return json.dumps(body)[:200]
+    """The server's own error message from the common JSON error shapes, else a text excerpt."""
+    return body_detail(response.text, response.json)
 
 
 def build_client(
@@ -483,7 +417,7 @@ def build_client(
     transport: httpx.BaseTransport | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApiClient:
-    """Build the client for one backend from its settings (the one place clients are made)."""
+    """Build the client for one backend from its settings (the one place backend clients are made)."""
     return ApiClient(
         settings, context=context, env=env, debug=debug, stderr=stderr, transport=transport, sleep=sleep
     )
@@ -491,4 +425,4 @@ def build_client(
 
 def header_is_secret(name: str, header: HeaderValue) -> bool:
     """True when a configured header must never be shown (file/env sourced or credential-named)."""
-    return header.secret or bool(_SECRET_NAME.search(name))
+    return header.secret or is_secret_name(name)

@@ -15,9 +15,14 @@ import shutil
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import IO, Annotated, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
+
+from obsctl.core.timeparse import to_rfc3339
+
+if TYPE_CHECKING:
+    from obsctl.core.stream import LineFormatter, StreamWriter
 
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 RICH_ROW_LIMIT = 500
@@ -77,7 +82,7 @@ def format_value(value: Any) -> str:
             return "+Inf" if value > 0 else "-Inf"
         return repr(value) if value != int(value) or abs(value) >= 1e15 else str(int(value))
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return to_rfc3339(value)
     if isinstance(value, Mapping):
         return ",".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -87,7 +92,7 @@ def format_value(value: Any) -> str:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
+        return to_rfc3339(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if hasattr(value, "to_json"):
@@ -202,6 +207,21 @@ class Output:
             return text
         codes = ";".join(_ANSI[s] for s in styles if s in _ANSI)
         return f"\x1b[{codes}m{text}\x1b[0m" if codes else text
+
+    def stream(
+        self, fmt: str | None, columns: Sequence[Column] = (), *, text: LineFormatter | None = None
+    ) -> StreamWriter:
+        """A writer that flushes each record as it comes (`logs tail -f`); see core/stream.py.
+
+        Same defaults as tables: no -o means `text` lines (if the command gives a formatter) or
+        headerless TSV; `-o tsv` adds the header; table/wide mean the text lines.
+        """
+        from obsctl.core.stream import StreamWriter
+
+        chosen = (fmt or "").lower()
+        if chosen in ("", "table", "wide"):
+            chosen = "text" if text is not None else "tsv"
+        return StreamWriter(self.stdout, chosen, columns, text=text, header=chosen in ("tsv", "csv") and fmt is not None)
 
     def render_document(self, obj: Any, fmt: str) -> None:
         """Write a whole JSON or YAML document."""

@@ -15,27 +15,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from obsctl.core.backends import AUTH_KINDS as _AUTH_KINDS
+from obsctl.core.backends import (
+    SECTION_TABLE,
+    allowed_keys,
+    backend_names,
+    backend_spec,
+    context_keys,
+    parse_options,
+)
+from obsctl.core.backends import TLS_KEYS as _TLS_KEYS
 from obsctl.core.errors import ConfigError
 
-BACKENDS = ("prometheus", "alertmanager", "elasticsearch", "jaeger")
+# Backend names in table order; the table itself (keys, options, sections) is core/backends.py.
+BACKENDS = backend_names()
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RETRIES = 2
-
-# Keys a backend block may carry beyond the shared ones, per backend.
-_BACKEND_OPTIONS: dict[str, tuple[str, ...]] = {
-    "prometheus": ("path_prefix",),
-    "alertmanager": ("path_prefix",),
-    "elasticsearch": ("index", "timestamp_field", "trace_id_field"),
-    "jaeger": ("api",),
-}
-_BACKEND_KEYS = ("url", "auth", "headers", "tls", "proxy_url", "timeout", "connect_timeout", "retries")
-_AUTH_KINDS = {
-    "basic": ("username", "password", "password_file", "password_env"),
-    "bearer": ("token", "token_file", "token_env"),
-    "api_key": ("key", "key_file", "key_env"),
-}
-_TLS_KEYS = ("ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name")
-_CONTEXT_KEYS = (*BACKENDS, "health")
 
 
 @dataclass(frozen=True)
@@ -109,9 +104,14 @@ class Settings:
     health: Mapping[str, Any] | None = None
     config_paths: tuple[Path, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def backend(self, name: str) -> BackendSettings | None:
         return self.backends.get(name)
+
+    def section(self, name: str) -> Mapping[str, Any] | None:
+        """A non-backend context section (see core/backends.SECTION_TABLE), as written."""
+        return self.sections.get(name)
 
 
 @dataclass
@@ -217,12 +217,12 @@ def load_settings(
         else:
             body = doc.contexts[context]
     prefix = f"contexts.{context}" if context else "contexts"
-    unknown = set(body) - set(_CONTEXT_KEYS)
+    unknown = set(body) - set(context_keys())
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(
             f"{_origin(doc, context)}{prefix}.{key}: unknown backend",
-            hint=f"known keys: {', '.join(_CONTEXT_KEYS)}",
+            hint=f"known keys: {', '.join(context_keys())}",
         )
     backends: dict[str, BackendSettings] = {}
     for name in BACKENDS:
@@ -246,10 +246,23 @@ def load_settings(
         where = f"{_origin(doc, context)}{prefix}.{name}"
         url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": "--url"}.get(source, f"{where}.url")
         backends[name] = _parse_backend(name, merged, where, source, url_where)
-    health = body.get("health")
-    if health is not None and not isinstance(health, dict):
-        raise ConfigError(f"{_origin(doc, context)}{prefix}.health: must be a mapping with `probes:`")
-    return Settings(context=context, backends=backends, health=health, config_paths=paths, env=dict(env))
+    sections: dict[str, dict[str, Any]] = {}
+    for section in SECTION_TABLE:
+        value = body.get(section.name)
+        if value is not None and not isinstance(value, dict):
+            raise ConfigError(
+                f"{_origin(doc, context)}{prefix}.{section.name}: must be a mapping with `{section.example}`"
+            )
+        if value is not None:
+            sections[section.name] = value
+    return Settings(
+        context=context,
+        backends=backends,
+        health=sections.get("health"),
+        config_paths=paths,
+        env=dict(env),
+        sections=sections,
+    )
 
 
 def _origin(doc: ConfigDoc, context: str | None) -> str:
@@ -282,17 +295,22 @@ def _env_overrides(env: Mapping[str, str], backend: str) -> dict[str, Any]:
         out["tls"] = tls
     if env.get(p + "TENANT"):
         out["headers"] = {"X-Scope-OrgID": env[p + "TENANT"]}
+    for opt in backend_spec(backend).options:
+        # Plain options come from OBSCTL_<BACKEND>_<KEY> too (e.g. OBSCTL_ELASTICSEARCH_INDEX).
+        if opt.kind != "roles" and env.get(p + opt.key.upper()):
+            out[opt.key] = env[p + opt.key.upper()]
     return out
 
 
 def _parse_backend(
     name: str, block: Mapping[str, Any], where: str, source: str, url_where: str | None = None
 ) -> BackendSettings:
-    allowed = set(_BACKEND_KEYS) | set(_BACKEND_OPTIONS.get(name, ()))
-    unknown = set(block) - allowed
+    spec = backend_spec(name)
+    allowed = allowed_keys(spec)
+    unknown = set(block) - set(allowed)
     if unknown:
         key = sorted(unknown)[0]
-        raise ConfigError(f"{where}.{key}: unknown key", hint=f"known keys: {', '.join(sorted(allowed))}")
+        raise ConfigError(f"{where}.{key}: unknown key", hint=f"known keys: {', '.join(allowed)}")
     url = str(block["url"]).strip()
     check_url(url, url_where or f"{where}.url")
     auth = _parse_auth(block.get("auth"), f"{where}.auth")
@@ -323,7 +341,7 @@ def _parse_backend(
             else _seconds(block["connect_timeout"], f"{where}.connect_timeout")
         ),
         retries=_int(block.get("retries", DEFAULT_RETRIES), f"{where}.retries"),
-        options={k: block[k] for k in _BACKEND_OPTIONS.get(name, ()) if k in block},
+        options=parse_options(spec, block, where),
         source=source,
     )
 
@@ -345,21 +363,12 @@ def _opt_url(value: Any, where: str) -> str | None:
 
 
 def _seconds(value: Any, where: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: expected a duration such as 10s, got {value!r}")
-    if isinstance(value, (int, float)):
-        if value <= 0:
-            raise ConfigError(f"{where}: must be positive, got {value!r}")
-        return float(value)
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.timeparse import duration_seconds
 
     try:
-        seconds = parse_duration(str(value)).total_seconds()
+        return duration_seconds(value, where)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    if seconds <= 0:
-        raise ConfigError(f"{where}: must be positive, got {value!r}")
-    return seconds
+        raise ConfigError(str(exc)) from None
 
 
 def _int(value: Any, where: str) -> int:

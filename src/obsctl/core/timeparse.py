@@ -3,13 +3,19 @@
 Accepted times: `now`, `now-15m`, `now+1h`, a bare duration (`15m`, meaning that long ago),
 RFC 3339 (`2026-01-02T03:04:05Z`, offsets, fractions), dates (`2026-01-02`, midnight UTC),
 unix seconds (`1767322800`, `1767322800.5`) and unix milliseconds (13 digits).
+
+Durations everywhere (flags, contexts files, probes files) go through `parse_duration` /
+`duration_seconds`, so there is one grammar and one error message. Alertmanager's own duration
+grammar (Go's model.Duration, `0` allowed) is a different language and lives in alerts/.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 _UNITS: dict[str, float] = {
     "y": 365 * 86400,
@@ -34,11 +40,55 @@ def parse_duration(text: str) -> timedelta:
     raw = text.strip()
     parts = _PART.findall(raw)
     if not parts or "".join(n + u for n, u in parts) != raw:
-        raise ValueError(f"invalid duration {text!r} (expected e.g. 30s, 15m, 1h30m, 2d)")
+        raise ValueError(f"invalid duration {text!r} ({DURATION_EXAMPLES})")
     idx = [_ORDER.index(u) for _, u in parts]
     if any(a >= b for a, b in itertools.pairwise(idx)):
         raise ValueError(f"invalid duration {text!r}: units must go from largest to smallest, once each")
-    return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    try:
+        return timedelta(seconds=sum(float(n) * _UNITS[u] for n, u in parts))
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too large") from None
+
+
+DURATION_EXAMPLES = "expected e.g. 30s, 15m, 1h30m, 2d"
+
+
+def duration_seconds(
+    value: Any,
+    where: str,
+    *,
+    allow_zero: bool = False,
+    minimum: float | None = None,
+    numbers: bool = False,
+) -> float:
+    """The one checked duration -> seconds for flags and files; ValueError `"{where}: problem"`.
+
+    YAML numbers are seconds; numeric strings are too when `numbers` (e.g. `--step 30`).
+    Callers wrap the message in their error kind (UsageError for flags, ConfigError for files).
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{where}: invalid duration {value!r} ({DURATION_EXAMPLES})")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            seconds = parse_duration(text).total_seconds()
+        except ValueError as exc:
+            if not (numbers and _SIGNED_NUMBER.match(text)):
+                raise ValueError(f"{where}: {exc}") from None
+            seconds = float(text)
+    if not math.isfinite(seconds) or seconds > _MAX_SECONDS:
+        raise ValueError(f"{where}: duration {value!r} is too large")
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        raise ValueError(f"{where}: must be positive, got {value!r}")
+    if minimum is not None and seconds < minimum:
+        raise ValueError(f"{where}: must be at least {format_duration(minimum)}, got {value!r}")
+    return seconds
+
+
+_SIGNED_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+_MAX_SECONDS = 10_000 * 365 * 86400.0  # beyond any datetime; larger values are typos
 
 
 def format_duration(value: timedelta | float) -> str:
@@ -65,6 +115,13 @@ def parse_time(text: str, now: datetime) -> datetime:
     if not raw:
         raise ValueError("empty time (expected now, now-15m, 15m, RFC 3339 or unix seconds)")
     now = now.astimezone(timezone.utc)
+    try:
+        return _parse_time(raw, text, now)
+    except (OverflowError, OSError):
+        raise ValueError(f"time {text!r} is out of range (years 1 to 9999)") from None
+
+
+def _parse_time(raw: str, text: str, now: datetime) -> datetime:
     rel = _RELATIVE.match(raw.lower())
     if rel:
         sign, amount = rel.groups()
@@ -77,18 +134,33 @@ def parse_time(text: str, now: datetime) -> datetime:
         # 13+ integer digits: milliseconds (1e12 s would be the year 33658).
         if len(raw.split(".")[0]) >= 13:
             number /= 1000.0
-        return datetime.fromtimestamp(number, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(number, tz=timezone.utc)
+        except ValueError:
+            raise OverflowError from None
     if _PART.match(raw):
         try:
-            return now - parse_duration(raw)
+            delta = parse_duration(raw)
         except ValueError:
             pass
+        else:
+            return now - delta
     parsed = _parse_iso(raw)
     if parsed is None:
         raise ValueError(
             f"invalid time {text!r} (expected now, now-15m, 15m, 2026-01-02T03:04:05Z, 2026-01-02 or unix seconds)"
         )
     return parsed
+
+
+def parse_rfc3339(text: Any) -> datetime | None:
+    """An RFC 3339 / ISO 8601 timestamp from an API body -> aware UTC; None if absent or not one.
+
+    Go's zero time (`0001-01-01T00:00:00Z`, "never") is None too.
+    """
+    if not text or not isinstance(text, str) or text.startswith("0001-01-01"):
+        return None
+    return _parse_iso(text.strip())
 
 
 def _parse_iso(raw: str) -> datetime | None:
@@ -107,9 +179,44 @@ def _parse_iso(raw: str) -> datetime | None:
 
 
 def to_rfc3339(value: datetime) -> str:
-    """Format an aware datetime as RFC 3339 UTC with a `Z`, as every backend API accepts."""
+    """Format a datetime as RFC 3339 UTC with a `Z`, as every backend API accepts: the one formatter.
+
+    Naive datetimes are taken as UTC (API values), never as local time.
+    """
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
     text = value.astimezone(timezone.utc).isoformat()
     return text.replace("+00:00", "Z")
+
+
+def age(then: datetime | None, now: datetime, *, exact: bool = False) -> str:
+    """How long ago `then` was, for people: the one humanised age.
+
+    Coarse by default (`45s`, `12m`, `3h5m`, `2d4h`, `3y`; future times get `in `), or `exact`
+    (`1h2m3s`, `0.4s`: Prometheus' duration form, for scrape ages). None is the empty string.
+    """
+    if then is None:
+        return ""
+    seconds = (now - then).total_seconds()
+    prefix = ""
+    if seconds < 0:
+        prefix, seconds = "in ", -seconds
+    if exact:
+        return prefix + format_duration(round(seconds) if seconds >= 1 else round(seconds, 1))
+    whole = int(seconds)
+    if whole < 60:
+        text = f"{whole}s"
+    elif whole < 3600:
+        text = f"{whole // 60}m"
+    elif whole < 86400:
+        h, m = divmod(whole // 60, 60)
+        text = f"{h}h{m}m" if m else f"{h}h"
+    elif whole < 365 * 86400:
+        d, h = divmod(whole // 3600, 24)
+        text = f"{d}d{h}h" if h else f"{d}d"
+    else:
+        text = f"{whole // (365 * 86400)}y"
+    return prefix + text
 
 
 def to_unix(value: datetime) -> float:

@@ -134,14 +134,6 @@ def health(
 def _watch_seconds(text: str | None) -> float | None:
     if text is None:
         return None
-    from obsctl.core.timeparse import parse_duration
+    from obsctl.core.params import duration_flag
 
-    try:
-        seconds = parse_duration(text).total_seconds()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is not a duration; use e.g. 10s or 1m", param_hint="'--watch'"
-        ) from None
-    if seconds < 1:
-        raise typer.BadParameter("must be at least 1s", param_hint="'--watch'")
-    return seconds
+    return duration_flag("--watch", text, minimum=1.0, example="10s")

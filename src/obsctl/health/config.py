@@ -322,20 +322,12 @@ def _check_keys(body: Mapping[str, Any], allowed: tuple[str, ...], where: str) -
 
 
 def _seconds(value: Any, where: str, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or value is None:
-        raise ConfigError(f"{where}: expected a duration such as 5s or 300ms, got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        from obsctl.core.timeparse import parse_duration
+    from obsctl.core.timeparse import duration_seconds
 
-        try:
-            seconds = parse_duration(str(value)).total_seconds()
-        except ValueError:
-            raise ConfigError(f"{where}: expected a duration such as 5s or 300ms, got {value!r}") from None
-    if seconds < 0 or (seconds == 0 and not allow_zero):
-        raise ConfigError(f"{where}: must be positive, got {value!r}")
-    return seconds
+    try:
+        return duration_seconds(value, where, allow_zero=allow_zero)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _count(value: Any, where: str) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import FromOpt, SinceOpt, ToOpt, match_option, url_option
 
 if TYPE_CHECKING:
     from obsctl.core.context import AppContext
@@ -34,22 +35,9 @@ app = typer.Typer(
 
 QUERY_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "graph")
 
-UrlOpt = Annotated[
-    str | None,
-    typer.Option("--url", help="Prometheus URL for this command (overrides the context).", metavar="URL"),
-]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option("--since", help="Range: this long before --to (e.g. 15m, 1h, 7d).", metavar="DURATION"),
-]
-FromOpt = Annotated[
-    str | None,
-    typer.Option("--from", help="Range start: now-1h, 2026-01-02T03:04:05Z, unix seconds.", metavar="TIME"),
-]
-ToOpt = Annotated[str | None, typer.Option("--to", help="Range end (default now).", metavar="TIME")]
+UrlOpt = Annotated[str | None, url_option("prometheus")]
 MatchOpt = Annotated[
-    list[str] | None,
-    typer.Option("--match", "-m", help="Series selector to restrict to (repeatable).", metavar="SELECTOR"),
+    list[str] | None, match_option("Series selector to restrict to (repeatable).", metavar="SELECTOR")
 ]
 
 
@@ -146,15 +134,10 @@ def _timeout(actx: AppContext, timeout: str | None) -> str | None:
     """--timeout goes to Prometheus (evaluation limit) and stretches the HTTP timeout to fit."""
     if timeout is None:
         return None
-    from obsctl.core.errors import UsageError
-    from obsctl.core.timeparse import format_duration, parse_duration
+    from obsctl.core.params import duration_flag
+    from obsctl.core.timeparse import format_duration
 
-    try:
-        seconds = parse_duration(timeout).total_seconds()
-    except ValueError as exc:
-        raise UsageError(f"--timeout: {exc}") from None
-    if seconds <= 0:
-        raise UsageError(f"--timeout must be positive, got {timeout!r}")
+    seconds = duration_flag("--timeout", timeout)
     actx.override("prometheus", timeout=seconds + 5)
     return format_duration(seconds)
 
@@ -569,7 +552,14 @@ def scrape(
     fmt = _fmt(output)
     actx = _actx(ctx)
     seconds = parse_seconds("--timeout", timeout)
-    src = sc.read_source(target, timeout=seconds, env=actx.env, transport=actx.seams.transport)
+    src = sc.read_source(
+        target,
+        timeout=seconds,
+        env=actx.env,
+        transport=actx.seams.transport,
+        debug=actx.debug,
+        stderr=actx.out.stderr,
+    )
     expo = sc.parse_source(src, from_url=sc.is_url(target))
     chosen = sc.select(expo, match)
     table = sc.families_table(chosen) if families else sc.samples_table(chosen)
@@ -652,7 +642,7 @@ def export(
         if settings is None:
             actx.client("prometheus")  # raises the standard "no prometheus URL" usage error
             return
-        pc = ex.connect(settings, actx.env)
+        pc = ex.connect(settings, actx.env, debug=actx.debug, stderr=actx.out.stderr)
         rows = ex.write_parquet(ex.fetch_frames(pc, plan, progress), str(file))
         _finish_progress(actx)
         actx.out.info(

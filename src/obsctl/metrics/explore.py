@@ -69,22 +69,18 @@ def metadata_table(data: Mapping[str, Sequence[Mapping[str, str]]]) -> Table:
 
 
 def _parse_rfc3339(text: Any) -> datetime | None:
-    if not text or not isinstance(text, str) or text.startswith("0001-01-01"):
-        return None
-    from obsctl.core.timeparse import _parse_iso
+    from obsctl.core.timeparse import parse_rfc3339
 
-    return _parse_iso(text)
+    return parse_rfc3339(text)
 
 
 def ago(when: datetime | None, now: datetime) -> str:
     """`12s ago`, `3m ago`: how long since a scrape or an alert became active."""
     if when is None:
         return "never"
-    from obsctl.core.timeparse import format_duration
+    from obsctl.core.timeparse import age
 
-    seconds = max(0.0, (now - when).total_seconds())
-    seconds = round(seconds) if seconds >= 1 else round(seconds, 1)
-    return f"{format_duration(seconds)} ago"
+    return f"{age(min(when, now), now, exact=True)} ago"
 
 
 def _noop(text: str, _style: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from obsctl.core.errors import AuthError, BackendError, UnreachableError, UsageError
 from obsctl.metrics.query import _csv_row, _ts_text, label_names
@@ -131,26 +132,14 @@ def extra_available() -> bool:
 
 def requests_options(settings: BackendSettings, env: Mapping[str, str]) -> dict[str, Any]:
     """URL, headers, auth and TLS for a requests session, from the same settings the shared layer uses."""
-    from obsctl.core.http import USER_AGENT, read_secret
-    from obsctl.core.settings import SecretRef
+    from obsctl.core.http import USER_AGENT, auth_headers, static_headers
+    from obsctl.core.urls import join_url, proxy_for
 
-    where = settings.name
-    headers = {"User-Agent": USER_AGENT}
-    for name, header in settings.headers.items():
-        if header.secret:
-            headers[name] = read_secret(
-                SecretRef(file=header.file, env=header.env), env, f"{where}.headers.{name}"
-            )
-        elif header.value is not None:
-            headers[name] = header.value
-    auth: tuple[str, str] | None = None
-    kind = settings.auth.kind
-    if kind == "basic":
-        auth = (settings.auth.username or "", read_secret(settings.auth.secret, env, f"{where}.auth.basic"))
-    elif kind == "bearer":
-        headers["Authorization"] = "Bearer " + read_secret(settings.auth.secret, env, f"{where}.auth.bearer")
-    elif kind == "api_key":
-        headers["Authorization"] = "ApiKey " + read_secret(settings.auth.secret, env, f"{where}.auth.api_key")
+    headers = {
+        "User-Agent": USER_AGENT,
+        **static_headers(settings),
+        **auth_headers(settings, env, settings.name),
+    }
     tls = settings.tls
     verify: bool | str = True
     if tls.insecure_skip_verify:
@@ -161,26 +150,36 @@ def requests_options(settings: BackendSettings, env: Mapping[str, str]) -> dict[
         verify = os.path.expanduser(tls.ca_file)
     cert = (tls.cert_file, tls.key_file) if tls.cert_file and tls.key_file else None
     prefix = str(settings.options.get("path_prefix") or "").rstrip("/")
+    # The library appends `/api/v1/...` to its URL: keep the base's query as session-wide params.
+    base = urlsplit(join_url(settings.url, prefix or "/"))
     return {
-        "url": settings.url + prefix,
+        "url": base._replace(query="").geturl().rstrip("/"),
+        "params": parse_qsl(base.query, keep_blank_values=True),
         "headers": headers,
-        "auth": auth,
+        "auth": None,
         "verify": verify,
         "cert": cert,
         "timeout": settings.timeout,
         "retries": settings.retries,
-        "proxy": settings.proxy_url,
+        "proxy": proxy_for(settings.url, settings.proxy_url, env),
     }
 
 
-def connect(settings: BackendSettings, env: Mapping[str, str]) -> Any:
-    """A PrometheusConnect configured like the shared layer: visible retries, not a silent 6 s back-off."""
+def connect(
+    settings: BackendSettings, env: Mapping[str, str], *, debug: bool = False, stderr: IO[str] | None = None
+) -> Any:
+    """A PrometheusConnect configured like the shared layer: visible retries, not a silent 6 s back-off,
+    the same proxy rule and the same redacted `--debug` log."""
     import requests
     from prometheus_api_client import PrometheusConnect
     from urllib3.util.retry import Retry
 
     opts = requests_options(settings, env)
     session = requests.Session()
+    session.trust_env = False  # proxies come from the shared rule (core.urls.proxy_for), as everywhere
+    session.params = dict(opts["params"])
+    if debug:
+        _log_requests(session, stderr, [n for n, h in settings.headers.items() if h.secret])
     session.verify = opts["verify"]
     if opts["cert"]:
         session.cert = opts["cert"]
@@ -192,7 +191,7 @@ def connect(settings: BackendSettings, env: Mapping[str, str]) -> Any:
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    return PrometheusConnect(
+    pc = PrometheusConnect(
         url=opts["url"],
         headers=opts["headers"],
         auth=opts["auth"],
@@ -202,6 +201,25 @@ def connect(settings: BackendSettings, env: Mapping[str, str]) -> Any:
         proxy={"http": opts["proxy"], "https": opts["proxy"]} if opts["proxy"] else None,
         method="POST",
     )
+    pc.obsctl_proxy = opts["proxy"]  # for error wording: a refused proxy is named as such
+    return pc
+
+
+def _log_requests(session: Any, stderr: IO[str] | None, secret_headers: list[str]) -> None:
+    """`--debug` lines for the requests session, in the shared layer's format (secrets redacted)."""
+    from obsctl.core.http import DebugLog, redact_headers, redact_url
+
+    log = DebugLog(stderr, secret_headers)
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> None:
+        request = response.request
+        log.note(f"> {request.method} {redact_url(request.url)}")
+        for name, value in redact_headers(request.headers.items(), secret_headers):
+            log.note(f">   {name}: {value}")
+        ms = response.elapsed.total_seconds() * 1000
+        log.note(f"< {response.status_code} {request.method} {redact_url(request.url)} in {ms:.0f} ms")
+
+    session.hooks["response"].append(hook)
 
 
 def fetch_frames(pc: Any, plan: ExportPlan, progress: Progress | None = None) -> Iterator[Any]:
@@ -214,6 +232,7 @@ def fetch_frames(pc: Any, plan: ExportPlan, progress: Progress | None = None) ->
         data = _call(
             pc.custom_query_range,
             pc.url,
+            getattr(pc, "obsctl_proxy", None),
             plan.expr,
             start_time=datetime.fromtimestamp(a, tz=timezone.utc),
             end_time=datetime.fromtimestamp(b, tz=timezone.utc),
@@ -249,7 +268,7 @@ def write_parquet(frames: Iterator[Any], path: str) -> int:
     return len(frame)
 
 
-def _call(fn: Callable[..., Any], url: str, *args: Any, **kwargs: Any) -> Any:
+def _call(fn: Callable[..., Any], url: str, proxy: str | None, *args: Any, **kwargs: Any) -> Any:
     import requests
     from prometheus_api_client.exceptions import PrometheusApiClientException
 
@@ -257,14 +276,28 @@ def _call(fn: Callable[..., Any], url: str, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except PrometheusApiClientException as exc:
         raise _library_error(str(exc), url) from None
-    except requests.exceptions.Timeout:
-        raise UnreachableError(f"cannot reach prometheus at {url}: timed out") from None
-    except requests.exceptions.SSLError as exc:
-        raise UnreachableError(f"cannot reach prometheus at {url}: TLS error: {exc}") from None
-    except (requests.exceptions.ConnectionError, requests.exceptions.RetryError):
+    except requests.exceptions.RequestException as exc:
+        from obsctl.core.http_errors import describe_error
+        from obsctl.core.urls import redact_url
+
+        info = describe_error(_root_cause(exc), proxy=proxy)
         raise UnreachableError(
-            f"cannot reach prometheus at {url}: connection failed", hint="is prometheus running?"
+            f"cannot reach prometheus at {redact_url(url)}: {info.reason}",
+            hint=info.hint or "is prometheus running?",
         ) from None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """requests wraps urllib3 errors (MaxRetryError -> NewConnectionError -> OSError): the innermost
+    one carries the words describe_error knows; a proxy failure stays a ProxyError."""
+    seen = exc
+    while True:
+        if "ProxyError" in type(seen).__name__:
+            return seen
+        nxt = getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+        if not isinstance(nxt, BaseException) or nxt is seen:
+            return seen
+        seen = nxt
 
 
 def _library_error(text: str, url: str) -> Exception:

@@ -103,13 +103,27 @@ class _Parser:
         self.families: dict[str, Family] = {}
         self.order: list[Family] = []
         self.current: Family | None = None
+        # Every sample name a family claims (its name plus its type's suffixes) -> the family, so
+        # finding a sample's family is one lookup, not a scan of every family seen so far.
+        # When two families claim a name, the one declared last wins (as a backwards scan would).
+        self.by_sample_name: dict[str, tuple[int, Family]] = {}
+        self.position: dict[str, int] = {}
+
+    def _claim(self, fam: Family, index: int) -> None:
+        """Register the sample names `fam` (at position `index` in `order`) owns."""
+        for name in (fam.name, *_names_of(fam)):
+            held = self.by_sample_name.get(name)
+            if held is None or held[0] <= index:
+                self.by_sample_name[name] = (index, fam)
 
     def family(self, name: str, lineno: int, declaring: bool) -> Family:
         fam = self.families.get(name)
         if fam is None:
             fam = Family(name, "unknown" if self.om else "untyped")
             self.families[name] = fam
+            self.position[name] = len(self.order)
             self.order.append(fam)
+            self._claim(fam, self.position[name])
         elif declaring and fam.samples and self.current is not fam:
             raise ExpositionError(lineno, f"metadata for {name} after its samples")
         return fam
@@ -154,7 +168,11 @@ class _Parser:
             kind = rest.strip()
             if kind not in TYPES:
                 raise ExpositionError(lineno, f"unknown metric type {kind!r}")
+            for old in _names_of(fam):  # a second TYPE line: drop the old type's suffixes
+                if self.by_sample_name.get(old, (0, None))[1] is fam:
+                    del self.by_sample_name[old]
             fam.type = kind
+            self._claim(fam, self.position[fam.name])
         else:
             fam.unit = rest.strip()
 
@@ -188,12 +206,13 @@ class _Parser:
         cur = self.current
         if cur is not None and (name == cur.name or name in _names_of(cur)):
             return cur
-        for fam in reversed(self.order):
-            if name == fam.name or name in _names_of(fam):
-                if fam is not cur and self.om:
-                    raise ExpositionError(lineno, f"samples of {fam.name} are not contiguous")
-                self.current = fam
-                return fam
+        held = self.by_sample_name.get(name)
+        if held is not None:
+            found = held[1]
+            if found is not cur and self.om:
+                raise ExpositionError(lineno, f"samples of {found.name} are not contiguous")
+            self.current = found
+            return found
         fam = self.family(name, lineno, declaring=False)
         self.current = fam
         return fam

@@ -1,7 +1,8 @@
 """`obsctl metrics scrape`: read an application's /metrics directly, no Prometheus needed.
 
-A user's app is not a configured backend, so the HTTP client is built here, with the same
-User-Agent, timeout and error style as the shared layer (unreachable -> exit 5, HTTP errors -> 3).
+A user's app is not a configured backend: its URL goes through the shared layer's ad-hoc target
+client (core/target.py), so TLS defaults, proxies, `--debug` and error wording match every other
+request (unreachable -> exit 5, auth refused -> 4, HTTP errors and binary bodies -> 3).
 Prometheus' own Accept header is sent, so apps that support OpenMetrics answer with exemplars.
 """
 
@@ -11,9 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from obsctl.core.errors import BackendError, UnreachableError, UsageError
+from obsctl.core.errors import BackendError, UsageError
 from obsctl.core.output import Column, format_value
 from obsctl.metrics.explore import Table
 from obsctl.metrics.exposition import Exposition, ExpositionError, Family, Sample, parse
@@ -35,10 +36,18 @@ def is_url(target: str) -> bool:
     return target.startswith(("http://", "https://"))
 
 
-def read_source(target: str, *, timeout: float, env: Mapping[str, str], transport: Any = None) -> Source:
+def read_source(
+    target: str,
+    *,
+    timeout: float,
+    env: Mapping[str, str],
+    transport: Any = None,
+    debug: bool = False,
+    stderr: IO[str] | None = None,
+) -> Source:
     """Fetch a URL (`-` is stdin, anything else a file path)."""
     if is_url(target):
-        return _fetch(target, timeout=timeout, transport=transport)
+        return _fetch(target, timeout=timeout, env=env, transport=transport, debug=debug, stderr=stderr)
     if target == "-":
         import sys
 
@@ -55,34 +64,27 @@ def read_source(target: str, *, timeout: float, env: Mapping[str, str], transpor
     return Source(str(path), raw.decode("utf-8", errors="replace"), None)
 
 
-def _fetch(url: str, *, timeout: float, transport: Any) -> Source:
-    import httpx
+def _fetch(
+    url: str, *, timeout: float, env: Mapping[str, str], transport: Any, debug: bool, stderr: IO[str] | None
+) -> Source:
+    from obsctl.core.http_errors import binary_share, printable_excerpt
+    from obsctl.core.target import build_target_client
+    from obsctl.core.urls import redact_url, validate_url
 
-    from obsctl.core.http import USER_AGENT, error_detail, redact_url
-
+    validate_url(url, "TARGET", example="http://127.0.0.1:8000/metrics")
     shown = redact_url(url)
-    headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport) as client:
-            response = client.get(url, headers=headers)
-    except httpx.TimeoutException:
-        raise UnreachableError(f"cannot reach {shown}: timed out after {timeout:g}s") from None
-    except httpx.ConnectError as exc:
-        reason = "connection refused" if "refused" in str(exc) or "Errno 111" in str(exc) else str(exc)
-        raise UnreachableError(
-            f"cannot reach {shown}: {reason}", hint="is the application running?"
-        ) from None
-    except httpx.UnsupportedProtocol as exc:
-        raise UsageError(f"{shown}: {exc}") from None
-    except httpx.HTTPError as exc:
-        raise UnreachableError(f"cannot reach {shown}: {exc or type(exc).__name__}") from None
-    if response.status_code >= 400:
-        detail = error_detail(response)
-        raise BackendError(
-            f"{shown} answered {response.status_code}" + (f": {detail}" if detail else ""),
-            status=response.status_code,
-        )
+    with build_target_client(
+        timeout=timeout, env=env, transport=transport, debug=debug, stderr=stderr
+    ) as client:
+        response = client.fetch(url, headers={"Accept": ACCEPT}).response
     ctype = response.headers.get("Content-Type", "")
+    body = response.content
+    if b"\0" in body[:4096] or binary_share(body) > 0.1:
+        raise BackendError(
+            f"{shown} answered a binary body ({ctype or 'no Content-Type'}), not exposition text: "
+            f"{printable_excerpt(body)}",
+            hint="point TARGET at the text /metrics endpoint (protobuf-only or compressed bodies are not read)",
+        )
     om = True if "application/openmetrics-text" in ctype else (False if "text/plain" in ctype else None)
     return Source(shown, response.text, om)
 
@@ -92,7 +94,9 @@ def parse_source(src: Source, *, from_url: bool) -> Exposition:
     try:
         return parse(src.text, openmetrics=src.openmetrics)
     except ExpositionError as exc:
-        message = f"{src.where}: {exc}"
+        from obsctl.core.http_errors import printable_excerpt
+
+        message = f"{src.where}: {printable_excerpt(str(exc), 200)}"
         if from_url:
             raise BackendError(f"{message} (the application's exposition is malformed)") from None
         raise UsageError(message, hint="expected Prometheus text format or OpenMetrics") from None

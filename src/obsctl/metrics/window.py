@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from obsctl.core.errors import UsageError
-from obsctl.core.timeparse import format_duration, parse_duration, parse_time, to_rfc3339
+from obsctl.core.params import duration_flag, time_flag, time_range
+from obsctl.core.timeparse import format_duration, to_rfc3339
 
 MAX_POINTS = 11_000  # Prometheus rejects (end-start)/step above this (web/api/v1/api.go)
 TARGET_POINTS = 250
@@ -62,27 +63,9 @@ def _ms(at: datetime) -> datetime:
     return at.replace(microsecond=at.microsecond // 1000 * 1000)
 
 
-def _time(flag: str, text: str, now: datetime) -> datetime:
-    try:
-        return _ms(parse_time(text, now))
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
-
-
 def parse_seconds(flag: str, text: str) -> float:
     """A positive duration (`30s`, `1h30m`) or number of seconds for `flag`; UsageError otherwise."""
-    try:
-        seconds = parse_duration(text.strip()).total_seconds()
-    except ValueError:
-        try:
-            seconds = float(text)
-        except ValueError:
-            raise UsageError(
-                f"{flag}: invalid duration {text!r}", hint="use e.g. 15s, 1m, 1h30m or a number of seconds"
-            ) from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise UsageError(f"{flag} must be positive, got {text!r}", hint="use e.g. --step 30s")
-    return seconds
+    return duration_flag(flag, text, numbers=True)
 
 
 def auto_step(range_seconds: float) -> float:
@@ -114,21 +97,10 @@ def resolve_window(
     if since is not None and start is not None:
         raise UsageError("--since and --from both set the start of the range; give one of them")
     if not is_range:
-        at = _time("--time", time, now) if time is not None else _ms(now)
+        at = _ms(time_flag("--time", time, now)) if time is not None else _ms(now)
         return Window(at, at, None)
-    end_at = _time("--to", end, now) if end is not None else _ms(now)
-    if since is not None:
-        span = parse_seconds("--since", since)
-        start_at = end_at - timedelta(seconds=span)
-    elif start is not None:
-        start_at = _time("--from", start, now)
-    else:
-        start_at = end_at - DEFAULT_RANGE
-    if start_at > end_at:
-        raise UsageError(
-            f"--from ({to_rfc3339(start_at)}) is after --to ({to_rfc3339(end_at)})",
-            hint="swap them, or use --since 1h for the last hour",
-        )
+    span = time_range(_ms(now), since=since, start=start, end=end, default=DEFAULT_RANGE)
+    start_at, end_at = _ms(span.start), _ms(span.end)
     span_s = (end_at - start_at).total_seconds()
     step_s = parse_seconds("--step", step) if step is not None else auto_step(span_s)
     limit = max_points

@@ -246,7 +246,7 @@ def test_context_health_section_is_used_without_f(run_cli, tmp_path):
         ),
         (
             {"probes": [{"name": "api", "timeout": "soon", "http": "http://x"}]},
-            "probes[0] (api).timeout: expected a duration such as 5s or 300ms, got 'soon'",
+            "probes[0] (api).timeout: invalid duration 'soon' (expected e.g. 30s, 15m, 1h30m, 2d)",
             None,
         ),
         (
@@ -315,8 +315,8 @@ def test_invalid_yaml_and_missing_file(run_cli, tmp_path):
             ["-o", "xml"],
             "unknown format 'xml'; choose one of table, wide, json, jsonl, yaml, csv, tsv, junit, prometheus",
         ),
-        (["--watch", "often"], "'often' is not a duration; use e.g. 10s or 1m"),
-        (["--watch", "100ms"], "must be at least 1s"),
+        (["--watch", "often"], "obsctl: error: --watch: invalid duration 'often'"),
+        (["--watch", "100ms"], "obsctl: error: --watch: must be at least 1s, got '100ms' hint: e.g. --watch 10s"),
         (["-j", "0"], "Invalid value for '-j' / '--concurrency': 0 is not in the range 1<=x<=4096."),
     ],
 )

@@ -35,12 +35,16 @@ def serving(body_or_name, status: int = 200, seen: list | None = None):
     ("args", "message"),
     [
         (["--from", "now", "--to", "now-1h"], "obsctl: error: --from (2026-01-02T03:04:05Z) is after --to"),
-        (["--since", "1h", "--step", "0"], "obsctl: error: --step must be positive, got '0'"),
+        (["--since", "1h", "--step", "0"], "obsctl: error: --step: must be positive, got '0'"),
         (["--since", "1h", "--step", "-1m"], "obsctl: error: --step: invalid duration '-1m'"),
         (["--since", "365d", "--step", "15s"], "points per series; the limit is 11,000"),
         (["--time", "now", "--since", "1h"], "obsctl: error: --time is for an instant query"),
         (["-o", "xml"], "unknown format 'xml'"),
         (["--timeout", "soon"], "obsctl: error: --timeout: invalid duration 'soon'"),
+        (["--since", "1000y"], "obsctl: error: --since: the window would start at 1026-"),
+        (["--since", "99999999999y"], "obsctl: error: --since: duration '99999999999y' is too large"),
+        (["--from", "99999999999999999"], "obsctl: error: --from: time '99999999999999999' is out of range"),
+        (["--since", "0s"], "obsctl: error: --since: must be positive, got '0s'\nhint: e.g. --since 15m"),
     ],
 )
 def test_bad_input_exits_2_before_any_request(run_cli, args, message):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from obsctl.alerts.check import check_config_text
-from obsctl.alerts.config import ConfigError, load_config_file, load_config_text, parse_duration
+from obsctl.alerts.config import ConfigError, load_config_file, load_config_text, parse_model_duration
 from obsctl.alerts.diff import diff_label_sets, probe_label_sets
 from obsctl.alerts.inhibit import is_inhibited
 from obsctl.alerts.routing import match_routes, receivers_for
@@ -108,13 +108,13 @@ def test_config_errors_carry_file_and_line() -> None:
     [("0", 0), ("30s", 30), ("1h30m", 5400), ("1d", 86400), ("1w", 604800), ("500ms", 0.5)],
 )
 def test_parse_duration(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
+    assert parse_model_duration(text) == seconds
 
 
 @pytest.mark.parametrize("bad", ["", "5x", "1.5h", "m5", "1m1h"])
 def test_parse_duration_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
-        parse_duration(bad)
+        parse_model_duration(bad)
 
 
 TI = """

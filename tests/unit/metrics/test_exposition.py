@@ -151,3 +151,32 @@ def test_errors_name_the_line(text, message):
     with pytest.raises(ExpositionError) as err:
         parse(text)
     assert str(err.value) == message
+
+
+def _parse_in_child(text: str, limit_s: int) -> int:
+    """Parse in a child process killed after `limit_s` (a hang guard, not a timing assertion)."""
+    import subprocess
+    import sys
+
+    code = "import sys; from obsctl.metrics.exposition import parse; print(len(parse(sys.stdin.read()).families))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], input=text, capture_output=True, text=True, timeout=limit_s, check=True
+    )
+    return int(done.stdout)
+
+
+def test_100k_untyped_families_parse_in_linear_time():
+    # Issue 9: each untyped sample scanned every family seen so far (12k lines took 30 s);
+    # 100k distinct untyped names would take hours that way and well under a second with a mapping.
+    text = "".join(f'metric_{i}{{a="b"}} {i}\n' for i in range(100_000))
+    assert _parse_in_child(text, limit_s=60) == 100_000
+
+
+def test_family_lookup_prefers_the_latest_declaration_and_follows_a_retype():
+    expo = parse("# TYPE a counter\na_total 1\n# TYPE a_total gauge\na_total 2\n")
+    assert [(f.name, len(f.samples)) for f in expo.families] == [("a", 1), ("a_total", 1)]
+    expo = parse("# TYPE x summary\n# TYPE x gauge\nx_count 1\n")
+    assert [(f.name, f.type, len(f.samples)) for f in expo.families] == [
+        ("x", "gauge", 0),
+        ("x_count", "untyped", 1),
+    ]

@@ -64,9 +64,9 @@ def test_auto_step_stays_under_the_server_limit(seconds):
     ("flags", "message"),
     [
         ({"start": "now", "end": "now-1h"}, "is after --to"),
-        ({"since": "1h", "step": "0"}, "--step must be positive, got '0'"),
+        ({"since": "1h", "step": "0"}, "--step: must be positive, got '0'"),
         ({"since": "1h", "step": "-5s"}, "--step: invalid duration '-5s'"),
-        ({"since": "1h", "step": "-5"}, "--step must be positive, got '-5'"),
+        ({"since": "1h", "step": "-5"}, "--step: must be positive, got '-5'"),
         ({"since": "30d", "step": "1s"}, "gives 2,592,001 points per series; the limit is 11,000"),
         ({"time": "now", "since": "1h"}, "--time is for an instant query"),
         ({"since": "1h", "start": "now-2h"}, "--since and --from both set the start"),

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from obsctl.core.errors import ObsctlError
+from obsctl.core.timeparse import to_rfc3339
 from obsctl.health.config import BackendConfig
 from obsctl.health.model import FAIL, PASS, WARN, Assertion, CheckResult, ProbeSpec
 from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result
@@ -271,7 +272,7 @@ def _es_freshness(
         target=f"{client.base_url}/{index}",
         ok_summary=f"newest document {age} old",
         observed={
-            "newest": newest.isoformat().replace("+00:00", "Z"),
+            "newest": to_rfc3339(newest),
             "age_seconds": round(age_ms / 1000, 3),
             "index": index,
             "timestamp_field": field,

@@ -1,0 +1,87 @@
+"""Credentials in one place: secrets resolved from inline values, files (re-read on every request,
+so rotated tokens are picked up) or env vars, and the headers that carry them."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Generator, Mapping
+from typing import Protocol
+
+import httpx
+
+from obsctl.core.errors import ConfigError
+from obsctl.core.settings import BackendSettings, SecretRef
+
+
+class SecretSource(Protocol):
+    """Anything naming a secret inline, by file or by env var (SecretRef, health's Secret)."""
+
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def file(self) -> str | None: ...
+    @property
+    def env(self) -> str | None: ...
+
+
+def read_secret(ref: SecretSource, env: Mapping[str, str], where: str) -> str:
+    """Resolve a secret now; files are re-read on every call so rotated tokens are picked up."""
+    if ref.value is not None:
+        return ref.value
+    if ref.file is not None:
+        try:
+            with open(os.path.expanduser(ref.file), encoding="utf-8") as fh:
+                return fh.read().strip()
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read secret file {ref.file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{where}: secret file {ref.file} is not UTF-8 text") from None
+    if ref.env is not None:
+        value = env.get(ref.env)
+        if value is None:
+            raise ConfigError(f"{where}: environment variable {ref.env} is not set")
+        return value
+    return ""
+
+
+def static_headers(settings: BackendSettings) -> dict[str, str]:
+    """Configured headers whose values are plain text (no file or env secret)."""
+    return {n: h.value for n, h in settings.headers.items() if not h.secret and h.value is not None}
+
+
+def auth_headers(settings: BackendSettings, env: Mapping[str, str], where: str) -> dict[str, str]:
+    """Authorization (basic, bearer, api_key) and file/env-sourced headers, resolved now.
+
+    httpx clients apply it per request (so rotated files are picked up); `metrics export` sets it on
+    its requests session.
+    """
+    out: dict[str, str] = {}
+    auth = settings.auth
+    if auth.kind == "basic":
+        password = read_secret(auth.secret, env, f"{where}.auth.basic")
+        pair = f"{auth.username or ''}:{password}".encode()
+        out["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+    elif auth.kind == "bearer":
+        out["Authorization"] = "Bearer " + read_secret(auth.secret, env, f"{where}.auth.bearer")
+    elif auth.kind == "api_key":
+        out["Authorization"] = "ApiKey " + read_secret(auth.secret, env, f"{where}.auth.api_key")
+    for name, header in settings.headers.items():
+        if header.secret:
+            out[name] = read_secret(
+                SecretRef(file=header.file, env=header.env), env, f"{where}.headers.{name}"
+            )
+    return out
+
+
+class SettingsAuth(httpx.Auth):
+    """Applies the configured auth and secret headers per request (files re-read each time)."""
+
+    def __init__(self, settings: BackendSettings, env: Mapping[str, str], where: str) -> None:
+        self.settings = settings
+        self.env = env
+        self.where = where
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers.update(auth_headers(self.settings, self.env, self.where))
+        yield request

@@ -1,0 +1,98 @@
+"""The backend table drives contexts validation: options are typed, errors name the key path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from obsctl.core.backends import BACKEND_TABLE, backend_names, backend_spec, context_keys
+from obsctl.core.errors import ConfigError
+from obsctl.core.settings import BACKENDS, load_settings
+
+
+def load(tmp_path: Path, body: str, env: dict[str, str] | None = None):
+    path = tmp_path / "config.yaml"
+    path.write_text("current-context: c\ncontexts:\n  c:\n" + body)
+    return load_settings({"OBSCTL_CONFIG": str(path), **(env or {})})
+
+
+def test_table_is_the_one_list_of_backends_and_sections():
+    assert BACKENDS == backend_names() == ("prometheus", "alertmanager", "elasticsearch", "jaeger")
+    assert context_keys() == (*BACKENDS, "health")
+    assert backend_spec("elasticsearch").env_prefix == "OBSCTL_ELASTICSEARCH_"
+    assert len({b.name for b in BACKEND_TABLE}) == len(BACKEND_TABLE)
+    with pytest.raises(KeyError):
+        backend_spec("loki")
+
+
+def test_elasticsearch_logs_options_are_normalised(tmp_path):
+    s = load(
+        tmp_path,
+        "    elasticsearch:\n      url: http://es:9200\n      index: 'app-*'\n"
+        "      fields: {trace_id: traceId, timestamp: ts}\n      lag: 30s\n",
+    )
+    es = s.backend("elasticsearch")
+    assert es is not None
+    assert es.options == {"index": "app-*", "fields": {"trace_id": "traceId", "timestamp": "ts"}, "lag": 30.0}
+
+
+def test_legacy_field_keys_fill_fields_without_overriding(tmp_path):
+    s = load(
+        tmp_path,
+        "    elasticsearch:\n      url: http://es:9200\n      timestamp_field: when\n"
+        "      trace_id_field: tid\n      fields: {trace_id: traceId}\n",
+    )
+    es = s.backend("elasticsearch")
+    assert es is not None
+    assert es.options["timestamp_field"] == "when"
+    assert es.options["fields"] == {"trace_id": "traceId", "timestamp": "when"}
+
+
+def test_lag_zero_is_allowed(tmp_path):
+    es = load(tmp_path, "    elasticsearch: {url: 'http://es:9200', lag: 0s}\n").backend("elasticsearch")
+    assert es is not None and es.options["lag"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("fields: {trace: x}", "contexts.c.elasticsearch.fields.trace: unknown role"),
+        ("fields: traceId", "contexts.c.elasticsearch.fields: must be a mapping"),
+        ("fields: {trace_id: [a]}", "contexts.c.elasticsearch.fields.trace_id: expected a string"),
+        ("lag: soon", "contexts.c.elasticsearch.lag: invalid duration"),
+        ("index: [a, b]", "contexts.c.elasticsearch.index: expected a string"),
+        ("indx: a", "contexts.c.elasticsearch.indx: unknown key"),
+    ],
+)
+def test_bad_options_name_the_key_path(tmp_path, body, where):
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, f"    elasticsearch: {{url: 'http://es:9200', {body}}}\n")
+    assert where in err.value.message
+    assert err.value.exit_code == 2
+
+
+def test_jaeger_api_choice(tmp_path):
+    jaeger = load(tmp_path, "    jaeger: {url: 'http://j:16686', api: v1}\n").backend("jaeger")
+    assert jaeger is not None and jaeger.options == {"api": "v1"}
+    with pytest.raises(ConfigError, match=r"contexts\.c\.jaeger\.api: must be one of v3, v1"):
+        load(tmp_path, "    jaeger: {url: 'http://j:16686', api: v2}\n")
+
+
+def test_plain_options_come_from_env(tmp_path):
+    s = load(
+        tmp_path,
+        "    elasticsearch: {url: 'http://es:9200', index: 'a-*'}\n",
+        {"OBSCTL_ELASTICSEARCH_INDEX": "b-*", "OBSCTL_ELASTICSEARCH_LAG": "1m"},
+    )
+    es = s.backend("elasticsearch")
+    assert es is not None and es.options["index"] == "b-*" and es.options["lag"] == 60.0
+    with pytest.raises(ConfigError, match=r"elasticsearch\.lag: invalid duration"):
+        load(tmp_path, "", {"OBSCTL_ELASTICSEARCH_URL": "http://es:9200", "OBSCTL_ELASTICSEARCH_LAG": "x"})
+
+
+def test_sections_are_kept_raw(tmp_path):
+    s = load(tmp_path, "    health:\n      probes: []\n")
+    assert s.section("health") == {"probes": []} == s.health
+    with pytest.raises(ConfigError, match=r"contexts\.c\.health: must be a mapping"):
+        load(tmp_path, "    health: [1]\n")
