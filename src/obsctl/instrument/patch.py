@@ -47,8 +47,14 @@ def patch_source(source: str, target: AppTarget, obs_module: str) -> str:
     else:
         idx = _assignment_index(cst, body, target.attr, target)
         call = cst.parse_statement(_call(target, name))
-        # Django: before `application = get_wsgi_application()` builds the middleware chain.
-        body.insert(idx if target.framework == "django" else idx + 1, call)
+        if target.framework == "django":
+            # before `application = get_wsgi_application()` builds the middleware chain; the blank
+            # lines above that statement stay above the call
+            call = call.with_changes(leading_lines=body[idx].leading_lines)
+            body[idx] = body[idx].with_changes(leading_lines=[])
+            body.insert(idx, call)
+        else:
+            body.insert(idx + 1, call)
     body.insert(_import_index(cst, body), cst.parse_statement(imp))
     return str(module.with_changes(body=body).code)
 

@@ -195,19 +195,27 @@ def apply(plan: Plan) -> None:
             os.replace(tmp, target)
         _prune_empty_dirs(root, plan)
     except BaseException:
-        for target, data in reversed(backups):
+        _rollback(backups, made_dirs)
+        raise
+
+
+def _rollback(backups: list[tuple[Path, bytes | None]], made_dirs: list[Path]) -> None:
+    """Put every touched file back; one failing step must not stop the others."""
+    for target, data in reversed(backups):
+        try:
             target.with_name(target.name + ".obsctl-tmp").unlink(missing_ok=True)
             if data is None:
                 target.unlink(missing_ok=True)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(data)
-        for d in reversed(made_dirs):
-            try:
-                d.rmdir()
-            except OSError:
-                pass
-        raise
+        except OSError:
+            continue
+    for d in reversed(made_dirs):
+        try:
+            d.rmdir()
+        except OSError:
+            pass
 
 
 def _mkdirs(path: Path) -> list[Path]:
