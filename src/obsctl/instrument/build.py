@@ -88,6 +88,9 @@ def init_plan(det: Detection, opts: InitOptions) -> Plan:
     )
     if plan.deps_added and det.packaging.lock_command:
         plan.notes.append(f"refresh {det.packaging.lock or 'the lock file'}: {det.packaging.lock_command}")
+    if det.serving is not None and det.serving.server == "uvicorn" and (det.serving.workers or 1) > 1:
+        plan.notes.append(f"uvicorn runs {det.serving.workers} workers: export PROMETHEUS_MULTIPROC_DIR=<empty dir> "
+                          "before starting it so /metrics adds up every worker")
     if _uses_gunicorn(det) and (root / "gunicorn.conf.py").exists():
         plan.notes.append("gunicorn.conf.py exists: add PROMETHEUS_MULTIPROC_DIR and the child_exit hook "
                           "(see docs/instrument.md) for metrics across workers")

@@ -28,7 +28,8 @@ from obsctl.core.errors import UsageError
 from obsctl.health.model import FAIL, PASS, CheckResult
 from obsctl.instrument.detect import Detection
 
-_COUNTER = re.compile(r'^http_requests_total\{([^}]*)\}\s+([0-9.eE+-]+)', re.MULTILINE)
+# label values may hold braces (route="/items/{item_id}"): match quoted strings as a whole
+_COUNTER = re.compile(r'^http_requests_total\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\}\s+([0-9.eE+-]+)', re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -193,3 +194,16 @@ def test_check_on_a_project_that_is_not_instrumented(run_cli, sample):
     result = run_cli(["instrument", "check", str(root)])
     assert result.exit_code == 2
     assert "obsctl instrument init" in result.stderr
+
+
+@pytest.mark.slow
+def test_check_under_gunicorn_workers_uses_multiprocess_metrics(run_cli, sample):
+    root = sample("fastapi-poetry-factory")
+    assert run_cli(["instrument", "init", str(root), "--no-ops"]).exit_code == 0
+    assert (root / "gunicorn.conf.py").is_file()
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    cmd = f"{gunicorn} -k uvicorn.workers.UvicornWorker -w 2 -b 127.0.0.1:{{port}} billing.app:create_app()"
+    result = run_cli(["instrument", "check", str(root), "--cmd", cmd, "--route", "/invoices/1", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    moved = next(r for r in json.loads(result.stdout)["results"] if r["name"] == "request counter moved")
+    assert moved["summary"] == "http_requests_total +3 after 3 requests"

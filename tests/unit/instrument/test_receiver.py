@@ -44,3 +44,16 @@ def test_json_body():
         receiver.stop()
     assert spans == decode_json(json.dumps(body).encode())
     assert spans[0].trace_id == "5b8efff798038103d269b633813fc60c" and spans[0].service == "b"
+
+
+def test_counter_total_handles_braces_in_route_labels_and_skips_probes():
+    from obsctl.instrument.check import counter_total
+
+    text = (
+        '# TYPE http_requests_total counter\n'
+        'http_requests_total{method="GET",route="/items/{item_id}",status="200"} 3.0\n'
+        'http_requests_total{method="GET",route="<unmatched>",status="404"} 2\n'
+        'http_requests_total{method="GET",route="/health/ready",status="200"} 7.0\n'
+        'http_requests_created{method="GET",route="/x",status="200"} 1.7e9\n'
+    )
+    assert counter_total(text) == 5.0
