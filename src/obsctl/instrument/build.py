@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from obsctl.core.errors import UsageError
-from obsctl.instrument import deps, generate
+from obsctl.instrument import deps, generate, ops
 from obsctl.instrument.detect import Detection
 from obsctl.instrument.patch import patch_source
 from obsctl.instrument.plan import (
@@ -22,8 +23,6 @@ from obsctl.instrument.plan import (
     sha,
     undo_ops,
 )
-
-OPS_DIR = Path("observability") / "deploy"
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def _uses_gunicorn(det: Detection) -> bool:
 def wanted_files(det: Detection, opts: InitOptions) -> dict[Path, str]:
     files = generate.package_files(det, opts.sentry)
     if opts.ops:
-        files.update(generate.ops_files(det, OPS_DIR))
+        files.update(ops.ops_files(det))
     if _uses_gunicorn(det) and not (det.root / "gunicorn.conf.py").exists():
         files[Path("gunicorn.conf.py")] = generate.gunicorn_conf(det)
     return files
@@ -86,6 +85,10 @@ def init_plan(det: Detection, opts: InitOptions) -> Plan:
         plan, root, det.packaging.manifest,
         lambda src: deps.add_to_manifest(det.packaging.kind, src, plan.deps_added), edits,
     )
+    taken = _routes_taken(det)
+    if taken:
+        plan.notes.append(f"your app already defines {', '.join(taken)}: the generated routes are registered "
+                          "first and take precedence; rename yours or drop ours in web.py")
     if plan.deps_added and det.packaging.lock_command:
         plan.notes.append(f"refresh {det.packaging.lock or 'the lock file'}: {det.packaging.lock_command}")
     if det.serving is not None and det.serving.server == "uvicorn" and (det.serving.workers or 1) > 1:
@@ -101,6 +104,24 @@ def init_plan(det: Detection, opts: InitOptions) -> Plan:
         old = root / mpath
         plan.changes.append(FileChange(mpath, read_exact(old) if old.exists() else None, text, True))
     return plan
+
+
+_OUR_ROUTES = re.compile(r"""["'](/metrics|/health(?:/live|/ready)?)/?["']""")
+
+
+def _routes_taken(det: Detection) -> list[str]:
+    """Paths the generated code serves that the user's own source already mentions as routes."""
+    from obsctl.instrument.detect import iter_sources
+
+    found: set[str] = set()
+    for file in iter_sources(det.root):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "/health" in text or "/metrics" in text:
+            found.update(m.group(1) for m in _OUR_ROUTES.finditer(text))
+    return sorted(found)
 
 
 def _plan_generated(plan: Plan, root: Path, path: Path, text: str, recorded: str | None, force: bool) -> None:

@@ -15,17 +15,6 @@ from obsctl.instrument.detect import Detection
 
 _LEFT = re.compile(r"@@[A-Z_]+@@")
 PACKAGE_FILES = ("__init__.py", "config.py", "tracing.py", "metrics.py", "logs.py", "health.py")
-OPS_FILES = (
-    "prometheus.yml",
-    "alert_rules.yml",
-    "alertmanager.yml",
-    "docker-compose.yml",
-    "filebeat.yml",
-    "grafana/dashboards/red.json",
-    "grafana/provisioning/dashboards/obsctl.yml",
-    "grafana/provisioning/datasources/prometheus.yml",
-    "README.md",
-)
 
 
 def template(path: str) -> str:
@@ -41,7 +30,7 @@ def render(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def _values(det: Detection, sentry: bool) -> dict[str, str]:
+def values(det: Detection, sentry: bool) -> dict[str, str]:
     clients = "".join(
         f'    ("{CLIENT_PACKAGES[c][1]}", "{CLIENT_PACKAGES[c][2]}"),\n' for c in det.clients
     )
@@ -70,18 +59,13 @@ def _values(det: Detection, sentry: bool) -> dict[str, str]:
 
 def package_files(det: Detection, sentry: bool) -> dict[Path, str]:
     """Relative path -> content of every file of `<pkg>/observability/`."""
-    values = _values(det, sentry)
-    out = {det.obs_dir / name: render(template(f"package/{name}"), values) for name in PACKAGE_FILES}
-    out[det.obs_dir / "web.py"] = render(template(f"package/web_{det.framework}.py"), values)
+    vals = values(det, sentry)
+    out = {det.obs_dir / name: render(template(f"package/{name}"), vals) for name in PACKAGE_FILES}
+    out[det.obs_dir / "web.py"] = render(template(f"package/web_{det.framework}.py"), vals)
     if sentry:
-        out[det.obs_dir / "sentry.py"] = render(template("package/sentry.py"), values)
+        out[det.obs_dir / "sentry.py"] = render(template("package/sentry.py"), vals)
     return out
 
 
 def gunicorn_conf(det: Detection) -> str:
-    return render(template("package/gunicorn.conf.py"), _values(det, False))
-
-
-def ops_files(det: Detection, ops_dir: Path) -> dict[Path, str]:
-    values = _values(det, False)
-    return {ops_dir / name: render(template(f"ops/{name}"), values) for name in OPS_FILES}
+    return render(template("package/gunicorn.conf.py"), values(det, False))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -207,3 +209,35 @@ def test_check_under_gunicorn_workers_uses_multiprocess_metrics(run_cli, sample)
     assert result.exit_code == 0, result.output
     moved = next(r for r in json.loads(result.stdout)["results"] if r["name"] == "request counter moved")
     assert moved["summary"] == "http_requests_total +3 after 3 requests"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_app_and_exits_130(run_cli, sample, tmp_path):
+    root = sample("flask-requirements")
+    assert run_cli(["instrument", "init", str(root), "--no-ops"]).exit_code == 0
+    marker = tmp_path / "app-started"
+    app = f"{sys.executable} -c \"import pathlib, time; pathlib.Path('{marker}').write_text('x'); time.sleep(60)\""
+    obsctl = [sys.executable, "-m", "obsctl", "instrument", "check", str(root), "--cmd", app, "--timeout", "50"]
+    proc = subprocess.Popen(obsctl, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            if marker.exists():
+                break
+            time.sleep(0.05)
+        assert marker.exists(), "the app never started"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    left = subprocess.run(["pgrep", "-f", str(marker)], capture_output=True, text=True, check=False)
+    assert left.stdout.strip() == "", "the app was left running after Ctrl-C"
+
+
+def test_plan_warns_when_the_app_already_serves_health(run_cli, sample):
+    root = sample("flask-requirements")
+    app_py = root / "app.py"
+    app_py.write_text(app_py.read_text().replace('@app.route("/hello/<name>")', '@app.route("/health")\ndef h():\n    return "ok"\n\n\n@app.route("/hello/<name>")'))
+    result = run_cli(["instrument", "init", str(root), "--dry-run"])
+    assert result.exit_code == 0
+    assert "your app already defines /health" in result.stderr

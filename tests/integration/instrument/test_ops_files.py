@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from obsctl.instrument import generate
+from obsctl.instrument import ops
 from obsctl.instrument.detect import AppTarget, Detection, Packaging
 
 pytestmark = pytest.mark.integration
@@ -21,7 +21,7 @@ def deploy(tmp_path: Path) -> Path:
         framework="fastapi", apps=(AppTarget(Path("main.py"), "main", "app", "fastapi"),),
         package_dir=Path("."), import_base="", serving=None,
     )
-    for path, text in generate.ops_files(det, Path("deploy")).items():
+    for path, text in ops.ops_files(det, Path("deploy")).items():
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
     return tmp_path / "deploy"

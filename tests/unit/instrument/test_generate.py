@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from obsctl.instrument import generate
+from obsctl.instrument import generate, ops
 from obsctl.instrument.detect import AppTarget, Detection, Packaging
 
 
@@ -38,7 +38,7 @@ def test_ready_checks_follow_the_clients():
 
 
 def test_ops_files_parse():
-    files = generate.ops_files(_det("fastapi"), Path("observability/deploy"))
+    files = ops.ops_files(_det("fastapi"), Path("observability/deploy"))
     for path, text in files.items():
         if path.suffix in (".yml", ".yaml"):
             assert yaml.safe_load(text)
