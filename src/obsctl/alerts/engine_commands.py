@@ -474,7 +474,8 @@ def register(app: typer.Typer) -> None:
             actx.out.write_lines(__import__("json").dumps(x.to_json()) for _, fs in reports for x in fs)
         else:
             colors = {"error": "red", "warning": "yellow", "info": "dim"}
-            lines: list[str] = []
+            # -o tsv has a header row, as every command's (docs/output.md).
+            lines: list[str] = ["location\tseverity\tcode\tmessage\tpath"] if fmt == "tsv" else []
             for _f, fs in reports:
                 for x in fs:
                     where = f" [{x.path}]" if x.path else ""

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.client import iso
-from obsctl.core.output import Column, Output
+from obsctl.core.output import Column, Output, View
 
 if TYPE_CHECKING:
     from obsctl.alerts.client import Alert, Silence
@@ -35,13 +35,14 @@ def _when(value: datetime | None, now: datetime, human: bool) -> str:
 
 
 def _human(out: Output, fmt: str | None) -> bool:
-    return (fmt or ("table" if out.is_tty else "tsv")) == "table"
+    """Ages and colours for people: core's one policy (table and wide, or a terminal by default)."""
+    return out.is_human(fmt)
 
 
 def _documents(out: Output, fmt: str | None, docs: list[dict[str, Any]], document: Any = None) -> bool:
     if fmt not in DOCUMENT_FORMATS:
         return False
-    out.render_rows([], docs, fmt, document=document if document is not None else docs)
+    out.render(View([], [], document=document if document is not None else docs, records=docs), fmt)
     return True
 
 

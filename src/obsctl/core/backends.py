@@ -17,13 +17,19 @@ from obsctl.core.errors import ConfigError
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """A backend-specific key: `kind` is str, duration (-> seconds) or roles (a name -> str map)."""
+    """A backend-specific key and how its value is checked.
+
+    `kind`: str (optionally one of `choices`), duration (checked by core's one duration rule and
+    kept as canonical text such as `30s`), roles (a role -> field-name map, roles from `roles`) or
+    section (a nested mapping whose keys are `children`).
+    """
 
     key: str
     kind: str = "str"
     help: str = ""
-    roles: tuple[str, ...] = ()  # for kind="roles": the allowed role names
-    choices: tuple[str, ...] = ()  # for kind="str": the allowed values, if restricted
+    roles: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    children: tuple[OptionSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,21 @@ class SectionSpec:
 
 
 # Roles a logs index's fields can be mapped to (`fields: {trace_id: traceId, timestamp: ts}`).
-LOG_FIELD_ROLES = ("timestamp", "message", "level", "service", "trace_id", "span_id", "host")
+LOG_FIELD_ROLES = (
+    "timestamp", "message", "level", "service", "trace_id", "span_id", "host", "logger", "ingested"
+)  # fmt: skip
+
+# `elasticsearch.logs:` — what `obsctl logs` (and `traces get --logs`) search.
+LOGS_SECTION = OptionSpec(
+    "logs",
+    "section",
+    "what `obsctl logs` searches",
+    children=(
+        OptionSpec("index", help="index pattern, e.g. logs-*"),
+        OptionSpec("fields", "roles", "which field plays each role", roles=LOG_FIELD_ROLES),
+        OptionSpec("lag", "duration", "ingestion delay; `logs tail -f` re-reads this window"),
+    ),
+)
 
 BACKEND_TABLE: tuple[BackendSpec, ...] = (
     BackendSpec(
@@ -78,11 +98,10 @@ BACKEND_TABLE: tuple[BackendSpec, ...] = (
         "Elasticsearch or OpenSearch (logs)",
         "http://127.0.0.1:9200",
         (
-            OptionSpec("index", help="index pattern to search, e.g. logs-*"),
-            OptionSpec("fields", "roles", "which field plays each role", roles=LOG_FIELD_ROLES),
-            OptionSpec("lag", "duration", "how far behind `now` ingestion runs; follow re-reads this window"),
-            OptionSpec("timestamp_field", help="same as fields.timestamp (kept for older files)"),
-            OptionSpec("trace_id_field", help="same as fields.trace_id (kept for older files)"),
+            LOGS_SECTION,
+            OptionSpec("index", help="index pattern (older files; same as logs.index)"),
+            OptionSpec("timestamp_field", help="same as logs.fields.timestamp (older files)"),
+            OptionSpec("trace_id_field", help="same as logs.fields.trace_id (older files)"),
         ),
     ),
     BackendSpec(
@@ -107,8 +126,6 @@ AUTH_KINDS: dict[str, tuple[str, ...]] = {
 }
 TLS_KEYS = ("ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name")
 
-# Legacy single-field keys and the role they fill in `fields`.
-_FIELD_ALIASES = {"timestamp_field": "timestamp", "trace_id_field": "trace_id"}
 
 
 def backend_names() -> tuple[str, ...]:
@@ -135,29 +152,32 @@ def allowed_keys(spec: BackendSpec) -> tuple[str, ...]:
 
 
 def parse_options(spec: BackendSpec, block: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Check and normalise the backend-specific keys present in `block` (only those present).
+    """Check and normalise the backend-specific keys present in `block` (only those present)."""
+    return _parse_keys(spec.options, block, where)
 
-    Durations go through core/timeparse's one duration rule (zero allowed).
-    Legacy `timestamp_field`/`trace_id_field` are kept as given and also filled into `fields`.
-    """
+
+def _parse_keys(options: tuple[OptionSpec, ...], block: Mapping[str, Any], where: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for opt in spec.options:
-        if opt.key not in block:
-            continue
-        value = block[opt.key]
-        path = f"{where}.{opt.key}"
-        if opt.kind == "duration":
-            out[opt.key] = _seconds(value, path)
-        elif opt.kind == "roles":
-            out[opt.key] = _roles(value, path, opt.roles)
-        else:
-            out[opt.key] = _string(value, path, opt.choices)
-    for legacy, role in _FIELD_ALIASES.items():
-        if legacy in out and spec.option("fields") is not None:
-            fields = dict(out.get("fields") or {})
-            fields.setdefault(role, out[legacy])
-            out["fields"] = fields
+    for opt in options:
+        if opt.key in block:
+            out[opt.key] = _parse_value(opt, block[opt.key], f"{where}.{opt.key}")
     return out
+
+
+def _parse_value(opt: OptionSpec, value: Any, where: str) -> Any:
+    if opt.kind == "duration":
+        return _duration(value, where)
+    if opt.kind == "roles":
+        return _roles(value, where, opt.roles)
+    if opt.kind == "section":
+        known = tuple(c.key for c in opt.children)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: must be a mapping with {', '.join(known)}")
+        unknown = sorted(str(k) for k in value if k not in known)
+        if unknown:
+            raise ConfigError(f"{where}.{unknown[0]}: unknown key", hint=f"known keys: {', '.join(known)}")
+        return _parse_keys(opt.children, value, where)
+    return _string(value, where, opt.choices)
 
 
 def _string(value: Any, where: str, choices: tuple[str, ...]) -> str:
@@ -183,11 +203,12 @@ def _roles(value: Any, where: str, roles: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _seconds(value: Any, where: str) -> float:
-    from obsctl.core.timeparse import duration_seconds
+def _duration(value: Any, where: str) -> str:
+    """Canonical duration text (`30s`, `1m30s`, `0s`): checked once here, `parse_duration` where used."""
+    from obsctl.core.timeparse import duration_seconds, format_duration
 
     try:
-        return duration_seconds(value, where, allow_zero=True)
+        return format_duration(duration_seconds(value, where, allow_zero=True))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -13,12 +13,14 @@ import math
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
+from obsctl.core.params import output_option
 from obsctl.core.timeparse import to_rfc3339
 
 if TYPE_CHECKING:
@@ -27,15 +29,7 @@ if TYPE_CHECKING:
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 RICH_ROW_LIMIT = 500
 
-OutputOpt = Annotated[
-    str | None,
-    typer.Option(
-        "-o",
-        "--output",
-        help="Output format: table, wide, json, jsonl, yaml, csv, tsv. Default: table on a terminal, TSV when piped.",
-        metavar="FORMAT",
-    ),
-]
+OutputOpt = Annotated[str | None, output_option(OUTPUT_FORMATS)]
 
 _ANSI = {
     "bold": "1",
@@ -57,6 +51,24 @@ class Column(NamedTuple):
     wide_only: bool = False
 
 
+@dataclass(frozen=True)
+class View:
+    """What a command shows, once, for every format (the one view model).
+
+    `rows` hold plain values (machine formats print them as they are); `human` maps a column key
+    to how a person sees it in `table`/`wide` (ages, colours). `-o wide` is `table` plus the
+    `wide_only` columns, everywhere. `document` is the JSON/YAML answer (default: the rows);
+    `records` are what `-o jsonl` writes one per line (default: the document's items, else rows).
+    """
+
+    columns: Sequence[Column]
+    rows: Sequence[Mapping[str, Any]]
+    document: Any = None
+    human: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    records: Sequence[Any] | None = None
+    title: str | None = None
+
+
 def check_format(fmt: str | None, allowed: Sequence[str] = OUTPUT_FORMATS) -> str | None:
     """Validate -o early (exit 2 through typer.BadParameter) so no request is sent in vain."""
     if fmt is None:
@@ -67,6 +79,15 @@ def check_format(fmt: str | None, allowed: Sequence[str] = OUTPUT_FORMATS) -> st
             f"unknown format {fmt!r}; choose one of {', '.join(allowed)}", param_hint="'-o'"
         )
     return value
+
+
+def plural(count: float, word: str, many: str | None = None) -> str:
+    """`1 day`, `2 days`, `1.5 days`, `1,024 samples`: the one way counts meet nouns in messages.
+
+    `many` is the plural form when it is not `word + "s"` (`plural(n, "series", "series")`).
+    """
+    text = f"{int(count):,}" if float(count).is_integer() else f"{count:g}"
+    return f"{text} {word if abs(count) == 1 else (many or word + 's')}"
 
 
 def format_value(value: Any) -> str:
@@ -155,7 +176,8 @@ class Output:
                 is_tty = False
         self.is_tty = bool(is_tty)
         if color is None:
-            color = self.is_tty and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+            # no-color.org: only a non-empty NO_COLOR turns colour off (`NO_COLOR=` does not).
+            color = self.is_tty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
         self.color = bool(color)
         try:
             err_tty = self.stderr.isatty()
@@ -231,6 +253,27 @@ class Output:
         else:
             self.write(dumps_json(obj))
 
+    def is_human(self, fmt: str | None) -> bool:
+        """Whether `fmt` is for people: table or wide, or no -o on a terminal."""
+        return fmt in ("table", "wide") or (fmt is None and self.is_tty)
+
+    def render(self, view: View, fmt: str | None) -> None:
+        """Render a View in any format (None: table on a TTY, headerless TSV piped)."""
+        if fmt in ("json", "yaml"):
+            doc = view.document
+            self.render_document(doc if doc is not None else [_plain(r, view.columns) for r in view.rows], fmt)
+            return
+        if fmt == "jsonl":
+            items: Any = view.records if view.records is not None else view.document
+            if items is None:
+                items = [_plain(r, view.columns) for r in view.rows]
+            self.write_lines(dumps_json(i, indent=False) for i in (items if isinstance(items, (list, tuple)) else [items]))
+            return
+        rows = view.rows
+        if view.human and self.is_human(fmt):
+            rows = [{**r, **{k: f(r.get(k)) for k, f in view.human.items() if k in r}} for r in rows]
+        self.render_rows(view.columns, rows, fmt, title=view.title)
+
     def render_rows(
         self,
         columns: Sequence[Column],
@@ -270,40 +313,17 @@ class Output:
         if fmt in ("table", "wide"):
             if not rows:
                 return
+            from obsctl.core.tables import plain_table, rich_table
+
             if self.is_tty and len(rows) <= RICH_ROW_LIMIT:
-                self._rich_table(cols, rows, title)
+                rich_table(self.stdout, cols, rows, color=self.color, width=self.width, title=title)
+                self.stdout.flush()
             else:
-                self.write_lines(plain_table([c.header.upper() for c in cols], rows, [c.key for c in cols]))
+                headers = [c.header.upper() for c in cols]
+                width = self.width if self.is_tty else None
+                self.write_lines(plain_table(headers, rows, [c.key for c in cols], width))
             return
         raise ValueError(f"unknown output format {fmt!r}")
-
-    def _rich_table(
-        self, cols: Sequence[Column], rows: Sequence[Mapping[str, Any]], title: str | None
-    ) -> None:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-
-        console = Console(
-            file=self.stdout,
-            color_system="auto" if self.color else None,
-            markup=False,
-            highlight=False,
-            width=self.width,
-            force_terminal=self.color,
-        )
-        table = Table(box=None, header_style="bold" if self.color else "", title=title, pad_edge=False)
-        for c in cols:
-            table.add_column(c.header.upper(), overflow="fold")
-        for r in rows:
-            table.add_row(*[_rich_cell(r.get(c.key), Text) for c in cols])
-        console.print(table)
-
-
-def _rich_cell(value: Any, text_cls: Any) -> Any:
-    if isinstance(value, str) and "\x1b[" in value:
-        return text_cls.from_ansi(value)
-    return text_cls(format_value(value))
 
 
 def _plain(row: Mapping[str, Any], columns: Sequence[Column]) -> dict[str, Any]:
@@ -317,28 +337,3 @@ def _plain(row: Mapping[str, Any], columns: Sequence[Column]) -> dict[str, Any]:
 
 def _tsv_cell(text: str) -> str:
     return text.replace("\t", " ").replace("\n", " ")
-
-
-def plain_table(headers: Sequence[str], rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[str]:
-    """Aligned columns without Rich: fast for any number of rows (~270k rows/s)."""
-    cells = [[format_value(r.get(k)).replace("\n", " ") for k in keys] for r in rows]
-    widths = [len(h) for h in headers]
-    for row in cells:
-        for i, cell in enumerate(row):
-            n = _visible_len(cell)
-            if n > widths[i]:
-                widths[i] = n
-    lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
-    for row in cells:
-        lines.append(
-            "  ".join(cell + " " * (widths[i] - _visible_len(cell)) for i, cell in enumerate(row)).rstrip()
-        )
-    return lines
-
-
-def _visible_len(text: str) -> int:
-    if "\x1b[" not in text:
-        return len(text)
-    import re
-
-    return len(re.sub(r"\x1b\[[0-9;]*m", "", text))

@@ -10,17 +10,11 @@ from typing import Annotated
 
 import typer
 
+from obsctl.core.params import output_option
+
 HealthOutputOpt = Annotated[
     str | None,
-    typer.Option(
-        "-o",
-        "--output",
-        help=(
-            "Output format: table, wide, json, jsonl, yaml, csv, tsv, junit, prometheus. "
-            "Default: table on a terminal, TSV when piped."
-        ),
-        metavar="FORMAT",
-    ),
+    output_option(("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "junit", "prometheus")),
 ]
 
 HELP = """Probe this machine and every backend of the current context, or run checks as code.

@@ -569,7 +569,7 @@ def _parse_http(body: Any, where: str) -> HttpConfig:
         cert_days, _ = _threshold(
             body["cert_days"],
             f"{where}.cert_days",
-            Threshold(None, None, higher_is_worse=False, unit=" days"),
+            Threshold(None, None, higher_is_worse=False, unit=" day"),
         )
     req_body = body.get("body")
     if req_body is not None and not isinstance(req_body, str):

@@ -54,10 +54,18 @@ class Threshold:
         """`warn 80%, fail 90%` for messages."""
         parts = []
         if self.warn is not None:
-            parts.append(f"warn {_num(self.warn)}{self.unit}")
+            parts.append(f"warn {self._with_unit(self.warn)}")
         if self.fail is not None:
-            parts.append(f"fail {_num(self.fail)}{self.unit}")
+            parts.append(f"fail {self._with_unit(self.fail)}")
         return ", ".join(parts)
+
+    def _with_unit(self, value: float) -> str:
+        """`80%`, `250ms`, but `1 day` / `7 days`: word units (a leading space) take a plural."""
+        if self.unit.startswith(" "):
+            from obsctl.core.output import plural
+
+            return plural(value, self.unit.strip())
+        return f"{_num(value)}{self.unit}"
 
     def to_json(self) -> dict[str, Any]:
         return {"warn": self.warn, "fail": self.fail}

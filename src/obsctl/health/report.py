@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from obsctl.core.output import Column, Output
+from obsctl.core.output import Column, Output, View, plural
 from obsctl.health.model import FAIL, PASS, SKIP, WARN, CheckResult, RunReport
 
 FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "junit", "prometheus")
@@ -68,7 +68,7 @@ def summary_line(report: RunReport) -> str:
     parts.append(f"{counts[FAIL]} failed")
     if counts[SKIP]:
         parts.append(f"{counts[SKIP]} skipped")
-    return f"{', '.join(parts)} ({len(report.results)} checks in {report.duration_ms / 1000:.2f}s)"
+    return f"{', '.join(parts)} ({plural(len(report.results), 'check')} in {report.duration_ms / 1000:.2f}s)"
 
 
 def failure_details(results: Iterable[CheckResult], out: Output) -> list[str]:
@@ -94,20 +94,20 @@ def failure_details(results: Iterable[CheckResult], out: Output) -> list[str]:
 
 def render(report: RunReport, fmt: str | None, out: Output) -> None:
     """Write the report to stdout in the chosen format (None: table on a TTY, TSV piped)."""
-    if fmt in ("json", "yaml"):
-        out.render_document(report.to_json(), fmt)
-    elif fmt == "jsonl":
-        from obsctl.core.output import dumps_json
-
-        out.write_lines(dumps_json(r.to_json(), indent=False) for r in report.results)
-    elif fmt == "junit":
+    if fmt == "junit":
         out.write(junit(report))
     elif fmt == "prometheus":
         out.write(prometheus(report))
     else:
-        table_fmt = fmt or ("table" if out.is_tty else None)
-        out.render_rows(COLUMNS, rows(report.results, out), table_fmt)
-        if table_fmt in ("table", "wide"):
+        view = View(
+            COLUMNS,
+            rows(report.results),
+            document=report.to_json() if fmt in ("json", "yaml") else None,
+            human={"status": lambda s: out.style(s, *_STYLE[s])},
+            records=[r.to_json() for r in report.results] if fmt == "jsonl" else None,
+        )
+        out.render(view, fmt)
+        if out.is_human(fmt):
             details = failure_details(report.results, out)
             if details:
                 out.write_lines(details)

@@ -24,9 +24,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from obsctl.core.errors import UsageError
-from obsctl.health.model import FAIL, PASS, CheckResult
+from obsctl.core.errors import CheckFailed, UsageError
+from obsctl.core.output import Column, Output
 from obsctl.instrument.detect import Detection
+
+PASS = "pass"
+FAIL = "fail"
+FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
+COLUMNS = [
+    Column("status", "status"),
+    Column("name", "check"),
+    Column("summary", "detail"),
+    Column("time", "time"),
+    Column("target", "target", wide_only=True),
+    Column("error", "error", wide_only=True),
+]
 
 # label values may hold braces (route="/items/{item_id}"): match quoted strings as a whole
 _COUNTER = re.compile(r'^http_requests_total\{((?:[^"}]|"(?:[^"\\]|\\.)*")*)\}\s+([0-9.eE+-]+)', re.MULTILINE)
@@ -40,6 +52,48 @@ class CheckOptions:
     requests: int = 3
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """One check line, in the same shape and statuses as `obsctl health` results."""
+
+    name: str
+    status: str
+    summary: str
+    target: str | None = None
+    duration_ms: float = 0.0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "summary": self.summary, "target": self.target,
+                "duration_ms": round(self.duration_ms, 3), "error": self.error}
+
+
+def _ms(ms: float) -> str:
+    return "<1ms" if ms < 1 else f"{ms:.0f}ms" if ms < 1000 else f"{ms / 1000:.2f}s"
+
+
+def render(results: list[CheckResult], fmt: str | None, out: Output, duration_ms: float) -> None:
+    """Check lines like `obsctl health`: table on a TTY, TSV piped, -o json/yaml documents."""
+    failed = sum(r.status == FAIL for r in results)
+    if fmt in ("json", "yaml"):
+        doc = {"version": 1, "status": FAIL if failed else PASS, "duration_ms": round(duration_ms, 3),
+               "results": [r.to_json() for r in results]}
+        out.render_document(doc, fmt)
+    else:
+        styles = {PASS: ("green",), FAIL: ("red", "bold")}
+        rows = [{**r.to_json(), "status": out.style(r.status, *styles[r.status]), "time": _ms(r.duration_ms)}
+                for r in results]
+        out.render_rows(COLUMNS, rows, fmt)
+    if out.is_human(fmt):
+        for r in results:
+            if r.status == FAIL and r.error:
+                out.info(f"{r.name}: {r.error}")
+        out.info(f"{len(results) - failed} passed, {failed} failed ({len(results)} checks in {duration_ms / 1000:.2f}s)")
+    if failed:
+        names = ", ".join(r.name for r in results if r.status == FAIL)
+        raise CheckFailed(f"{failed} check{'s' if failed != 1 else ''} failed: {names}")
+
+
 @dataclass
 class Probe:
     """What the check saw, filled step by step."""
@@ -49,9 +103,8 @@ class Probe:
 
     def add(self, name: str, ok: bool, summary: str, started: float, target: str | None = None,
             error: str | None = None) -> bool:
-        self.results.append(CheckResult(name=name, kind="instrument", check=name, status=PASS if ok else FAIL,
-                                        summary=summary, target=target, duration_ms=(time.monotonic() - started) * 1000,
-                                        error=error))
+        self.results.append(CheckResult(name, PASS if ok else FAIL, summary, target,
+                                        (time.monotonic() - started) * 1000, error))
         return ok
 
 

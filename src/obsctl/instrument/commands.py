@@ -191,17 +191,14 @@ def check(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the app to answer.")] = 30.0,
     output: Annotated[
         str | None,
-        typer.Option("-o", "--output", help="table, wide, json, jsonl, yaml, csv, tsv, junit.", metavar="FORMAT"),
+        typer.Option("-o", "--output", help="table, wide, json, jsonl, yaml, csv, tsv.", metavar="FORMAT"),
     ] = None,
 ) -> None:
     import time as _time
 
     from obsctl.core.errors import UsageError
     from obsctl.core.output import check_format
-    from obsctl.health.model import RunReport
-    from obsctl.health.report import FORMATS, render, summary_line
-    from obsctl.health.service import outcome
-    from obsctl.instrument.check import CheckOptions, run
+    from obsctl.instrument.check import FORMATS, CheckOptions, render, run
     from obsctl.instrument.detect import detect
     from obsctl.instrument.receiver import OtlpReceiver
 
@@ -220,14 +217,7 @@ def check(
         results = run(det, service, CheckOptions(cmd=cmd, routes=routes, timeout=timeout), receiver)
     finally:
         receiver.stop()
-    from datetime import datetime, timezone
-
-    report = RunReport(tuple(results), (_time.monotonic() - started) * 1000,
-                       datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    render(report, fmt, out)
-    if fmt is None or fmt in ("table", "wide"):
-        out.info(summary_line(report))
-    outcome(report)
+    render(results, fmt, out, (_time.monotonic() - started) * 1000)
 
 
 def _service_name(config_py: str, default: str) -> str:

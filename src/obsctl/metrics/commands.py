@@ -87,23 +87,8 @@ def _notes(actx: AppContext, res: Any) -> None:
 
 
 def _emit(actx: AppContext, table: Table, fmt: str | None) -> None:
-    """Render an explore Table: documents for json/yaml, records for jsonl, rows otherwise."""
-    out = actx.out
-    if fmt in ("json", "yaml"):
-        out.render_document(table.document, fmt)
-        return
-    if fmt == "jsonl":
-        from obsctl.core.output import dumps_json
-
-        items = table.records if table.records is not None else table.document
-        items = items if isinstance(items, list) else [items]
-        out.write_lines(dumps_json(i, indent=False) for i in items)
-        return
-    rows = table.rows
-    human_fmt = fmt in ("table", "wide") or (fmt is None and out.is_tty)
-    if human_fmt and table.human:
-        rows = [{**r, **{k: f(r.get(k)) for k, f in table.human.items() if k in r}} for r in rows]
-    out.render_rows(table.columns, rows, fmt)
+    """Render an explore Table (core's View) the one way every command renders."""
+    actx.out.render(table, fmt)
 
 
 def _window(actx: AppContext, **flags: Any) -> Window:

@@ -8,11 +8,10 @@ tables pick the columns a person needs, `wide` adds the rest.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from obsctl.core.output import Column
+from obsctl.core.output import Column, View
 from obsctl.metrics.query import NAME, label_names, series_text
 
 Rows = list[dict[str, Any]]
@@ -21,19 +20,8 @@ Rows = list[dict[str, Any]]
 Humanize = Mapping[str, Callable[[Any], str]]
 
 
-@dataclass(frozen=True)
-class Table:
-    """What a command renders: columns, rows and the JSON/YAML document.
-
-    `human` maps a column key to how a person should see it in `table`/`wide` (ages, colours);
-    machine formats (tsv, csv, json) always get the plain value.
-    """
-
-    columns: list[Column]
-    rows: Rows
-    document: Any
-    human: Humanize = field(default_factory=dict)
-    records: list[Any] | None = None  # what -o jsonl writes, one per line (default: the document)
+# What a command renders: core's one view model (columns, rows, document, human, records).
+Table = View
 
 
 def series_table(data: Sequence[Mapping[str, str]]) -> Table:

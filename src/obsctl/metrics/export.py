@@ -250,8 +250,10 @@ def fetch_frames(pc: Any, plan: ExportPlan, progress: Progress | None = None) ->
 
 
 def plural(n: int, word: str) -> str:
-    """`1 chunk`, `3 chunks`: closing lines read naturally."""
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
+    """`1 chunk`, `3 chunks`: closing lines read naturally (core's one plural rule)."""
+    from obsctl.core.output import plural as core_plural
+
+    return core_plural(n, word)
 
 
 def _step_text(step: float) -> str:

@@ -50,7 +50,7 @@ def test_watch_on_a_tty_redraws_a_table():
     assert frames[0] == "" and len(frames) == 3
     header = frames[1].splitlines()[0]
     assert header.startswith("Every 5s: obsctl health")
-    assert header.endswith("1 passed, 0 failed (1 checks in " + header.split(" in ")[-1])
+    assert header.endswith("1 passed, 0 failed (1 check in " + header.split(" in ")[-1])
     assert frames[1].splitlines()[2].split() == ["STATUS", "NAME", "CHECK", "DETAIL", "TIME"]
 
 

@@ -117,7 +117,7 @@ def test_prometheus_output_passes_promtool(run_health, target, prometheus):
             {"name": "ok", "http": {"url": target.url("/ok")}},
             {"name": "bad", "http": {"url": target.url("/status/500")}},
             {"name": "prom", "backend": "prometheus"},
-            {"name": "machine", "system": {"memory": True, "load": True}},
+            {"name": "machine", "system": {"memory": True, "load": {"warn": 1000, "fail": 2000}}},
         ],
         env={"OBSCTL_PROMETHEUS_URL": prometheus.url},
         fmt="prometheus",

@@ -207,7 +207,7 @@ def test_expired_and_self_signed_certificates_fail(run_health, tls_targets, cert
     assert res["insecure"]["observed"]["http_status"] == 200
     assert res["insecure"]["observed"]["cert_days_left"] < 0
     assert res["insecure"]["status"] == "fail"
-    assert res["insecure"]["summary"].startswith("cert_days: expected more than fail 1 days, observed -")
+    assert res["insecure"]["summary"].startswith("cert_days: expected more than fail 1 day, observed -")
 
 
 def test_secret_header_from_env_is_sent_and_never_shown(run_health, target):

@@ -26,41 +26,36 @@ def test_table_is_the_one_list_of_backends_and_sections():
         backend_spec("loki")
 
 
-def test_elasticsearch_logs_options_are_normalised(tmp_path):
-    s = load(
-        tmp_path,
-        "    elasticsearch:\n      url: http://es:9200\n      index: 'app-*'\n"
-        "      fields: {trace_id: traceId, timestamp: ts}\n      lag: 30s\n",
-    )
-    es = s.backend("elasticsearch")
-    assert es is not None
-    assert es.options == {"index": "app-*", "fields": {"trace_id": "traceId", "timestamp": "ts"}, "lag": 30.0}
-
-
-def test_legacy_field_keys_fill_fields_without_overriding(tmp_path):
+def test_elasticsearch_logs_section_is_checked_and_normalised(tmp_path):
     s = load(
         tmp_path,
         "    elasticsearch:\n      url: http://es:9200\n      timestamp_field: when\n"
-        "      trace_id_field: tid\n      fields: {trace_id: traceId}\n",
+        "      logs:\n        index: 'app-*'\n        fields: {trace_id: traceId, timestamp: ts}\n"
+        "        lag: 90\n",
     )
     es = s.backend("elasticsearch")
     assert es is not None
-    assert es.options["timestamp_field"] == "when"
-    assert es.options["fields"] == {"trace_id": "traceId", "timestamp": "when"}
+    assert es.options == {
+        "logs": {"index": "app-*", "fields": {"trace_id": "traceId", "timestamp": "ts"}, "lag": "1m30s"},
+        "timestamp_field": "when",
+    }
 
 
 def test_lag_zero_is_allowed(tmp_path):
-    es = load(tmp_path, "    elasticsearch: {url: 'http://es:9200', lag: 0s}\n").backend("elasticsearch")
-    assert es is not None and es.options["lag"] == 0.0
+    es = load(tmp_path, "    elasticsearch: {url: 'http://es:9200', logs: {lag: 0s}}\n").backend("elasticsearch")
+    assert es is not None and es.options["logs"]["lag"] == "0s"
 
 
 @pytest.mark.parametrize(
     ("body", "where"),
     [
-        ("fields: {trace: x}", "contexts.c.elasticsearch.fields.trace: unknown role"),
-        ("fields: traceId", "contexts.c.elasticsearch.fields: must be a mapping"),
-        ("fields: {trace_id: [a]}", "contexts.c.elasticsearch.fields.trace_id: expected a string"),
-        ("lag: soon", "contexts.c.elasticsearch.lag: invalid duration"),
+        ("logs: {fields: {trace: x}}", "contexts.c.elasticsearch.logs.fields.trace: unknown role"),
+        ("logs: {fields: traceId}", "contexts.c.elasticsearch.logs.fields: must be a mapping"),
+        ("logs: {fields: {trace_id: [a]}}", "contexts.c.elasticsearch.logs.fields.trace_id: expected a string"),
+        ("logs: {lag: soon}", "contexts.c.elasticsearch.logs.lag: invalid duration"),
+        ("logs: {lag: -1}", "contexts.c.elasticsearch.logs.lag: must be positive"),
+        ("logs: {indx: a}", "contexts.c.elasticsearch.logs.indx: unknown key"),
+        ("logs: app-*", "contexts.c.elasticsearch.logs: must be a mapping with index, fields, lag"),
         ("index: [a, b]", "contexts.c.elasticsearch.index: expected a string"),
         ("indx: a", "contexts.c.elasticsearch.indx: unknown key"),
     ],
@@ -83,12 +78,12 @@ def test_plain_options_come_from_env(tmp_path):
     s = load(
         tmp_path,
         "    elasticsearch: {url: 'http://es:9200', index: 'a-*'}\n",
-        {"OBSCTL_ELASTICSEARCH_INDEX": "b-*", "OBSCTL_ELASTICSEARCH_LAG": "1m"},
-    )
-    es = s.backend("elasticsearch")
-    assert es is not None and es.options["index"] == "b-*" and es.options["lag"] == 60.0
-    with pytest.raises(ConfigError, match=r"elasticsearch\.lag: invalid duration"):
-        load(tmp_path, "", {"OBSCTL_ELASTICSEARCH_URL": "http://es:9200", "OBSCTL_ELASTICSEARCH_LAG": "x"})
+        {"OBSCTL_ELASTICSEARCH_INDEX": "b-*", "OBSCTL_PROMETHEUS_URL": "http://p:9090",
+         "OBSCTL_PROMETHEUS_PATH_PREFIX": "/prom"},
+    )  # fmt: skip
+    es, prom = s.backend("elasticsearch"), s.backend("prometheus")
+    assert es is not None and es.options["index"] == "b-*"
+    assert prom is not None and prom.options == {"path_prefix": "/prom"}
 
 
 def test_sections_are_kept_raw(tmp_path):

@@ -93,6 +93,9 @@ def test_large_tables_bypass_rich_and_still_align():
 def test_colour_rules():
     assert make(tty=True, env={})[0].color is True
     assert make(tty=True, env={"NO_COLOR": "1"})[0].color is False
+    # no-color.org: an empty NO_COLOR does not disable colour (issue 9 item 14).
+    assert make(tty=True, env={"NO_COLOR": ""})[0].color is True
+    assert make(tty=True, env={"TERM": "dumb"})[0].color is False
     assert make(tty=False, env={})[0].color is False
     assert make(tty=True, color=False, env={})[0].color is False
     o = make(tty=True, env={})[0]
@@ -122,3 +125,58 @@ def test_messages_go_to_stderr():
 )
 def test_format_value(value, text):
     assert format_value(value) == text
+
+
+def test_view_renders_every_format_with_one_wide_and_human_policy():
+    from obsctl.core.output import View
+
+    view = View(
+        [Column("name", "name"), Column("age", "age"), Column("id", "id", wide_only=True)],
+        [{"name": "a", "age": 90, "id": "x1"}],
+        human={"age": lambda s: f"{s}s ago"},
+    )
+    expected = {
+        ("tsv", False): "name\tage\na\t90\n",
+        (None, False): "a\t90\n",
+        ("csv", False): "name,age\na,90\n",
+        ("wide", False): "NAME  AGE      ID\na     90s ago  x1\n",
+        ("table", False): "NAME  AGE\na     90s ago\n",
+        ("jsonl", False): '{"name":"a","age":90,"id":"x1"}\n',
+    }
+    for (fmt, tty), text in expected.items():
+        o, out, _ = make(tty=tty)
+        o.render(view, fmt)
+        assert out.getvalue() == text, fmt
+    o, out, _ = make()
+    o.render(View(view.columns, view.rows, document={"items": 1}, records=[{"r": 1}, {"r": 2}]), "jsonl")
+    assert out.getvalue() == '{"r":1}\n{"r":2}\n'
+    o, out, _ = make()
+    o.render(View(view.columns, view.rows, document={"items": 1}), "json")
+    assert json.loads(out.getvalue()) == {"items": 1}
+
+
+def test_is_human_is_one_rule():
+    assert make(tty=True)[0].is_human(None)
+    assert not make(tty=False)[0].is_human(None)
+    assert make(tty=False)[0].is_human("wide")
+    assert not make(tty=True)[0].is_human("tsv")
+
+
+@pytest.mark.parametrize(
+    ("count", "word", "many", "text"),
+    [
+        (1, "day", None, "1 day"),
+        (2, "day", None, "2 days"),
+        (0, "check", None, "0 checks"),
+        (1.0, "day", None, "1 day"),
+        (1.5, "day", None, "1.5 days"),
+        (12345, "sample", None, "12,345 samples"),
+        (1, "series", "series", "1 series"),
+        (3, "series", "series", "3 series"),
+        (-1, "day", None, "-1 day"),
+    ],
+)
+def test_one_plural(count, word, many, text):
+    from obsctl.core.output import plural
+
+    assert plural(count, word, many) == text

@@ -26,6 +26,7 @@ import httpx
 
 from obsctl import __version__
 from obsctl.core.http import redact_url
+from obsctl.core.output import plural
 from obsctl.health.config import HttpConfig
 from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
 from obsctl.health.probes import (
@@ -402,7 +403,7 @@ def _assess(
                     "cert_days",
                     cfg.cert_days.evaluate(float(days)),
                     expected=f"more than {cfg.cert_days.describe()}",
-                    observed=f"{days:g} days",
+                    observed=plural(days, "day"),
                 )
             )
     return out
