@@ -165,33 +165,23 @@ def find_apps(root: Path, file: Path, tree: ast.Module) -> list[AppTarget]:
     names = _imported_names(tree)
     if not names and "fastapi" not in _module_imports(tree) and "flask" not in _module_imports(tree):
         return []
-    rel = file.relative_to(root)
-    mod = module_name(root, file)
+    return _apps_in_body(file.relative_to(root), module_name(root, file), tree.body, names, None)
+
+
+def _apps_in_body(rel: Path, mod: str, body: list[ast.stmt], names: dict[str, str],
+                  factory: str | None) -> list[AppTarget]:
+    """Assignments (and, inside a factory, returns) of an app; module-level functions as factories."""
     found: list[AppTarget] = []
-    for stmt in tree.body:
+    for stmt in body:
         hit = _assigned_name(stmt)
+        if hit is None and factory and isinstance(stmt, ast.Return) and stmt.value is not None:
+            hit = ("", stmt.value)
         if hit is not None:
             fw = _framework_of_call(hit[1], names)
             if fw:
-                found.append(AppTarget(rel, mod, hit[0], fw, None, stmt.lineno))
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            found.extend(_apps_in_function(rel, mod, stmt, names))
-    return found
-
-
-def _apps_in_function(rel: Path, mod: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
-                      names: dict[str, str]) -> list[AppTarget]:
-    found: list[AppTarget] = []
-    for stmt in fn.body:
-        hit = _assigned_name(stmt)
-        if hit is not None:
-            fw = _framework_of_call(hit[1], names)
-            if fw:
-                found.append(AppTarget(rel, mod, hit[0], fw, fn.name, stmt.lineno))
-        elif isinstance(stmt, ast.Return) and stmt.value is not None:
-            fw = _framework_of_call(stmt.value, names)
-            if fw:
-                found.append(AppTarget(rel, mod, "", fw, fn.name, stmt.lineno))
+                found.append(AppTarget(rel, mod, hit[0], fw, factory, stmt.lineno))
+        elif factory is None and isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.extend(_apps_in_body(rel, mod, stmt.body, names, stmt.name))
     return found
 
 
