@@ -23,7 +23,6 @@ SKIP_DIRS = frozenset(
 MAX_FILES = 3000
 FRAMEWORK_CLASSES = {"FastAPI": "fastapi", "Flask": "flask"}
 DJANGO_FACTORIES = ("get_wsgi_application", "get_asgi_application")
-FACTORY_HINT = re.compile(r"^(create|make|build|get)_?(app|application)$")
 CLIENT_MODULES = ("httpx", "requests", "sqlalchemy", "redis", "psycopg", "psycopg2")
 APP_HINT = "pass the app explicitly: --app module:attr (e.g. --app myservice.main:app or myservice:create_app)"
 

@@ -78,3 +78,21 @@ def test_no_dependency_declaration_is_a_usage_error(tmp_path):
 def test_parse_command(line, server, spec, workers):
     s = parse_command(line, "Dockerfile")
     assert s is not None and (s.server, s.app_spec, s.workers) == (server, spec, workers)
+
+
+def test_get_application_factory_called_at_module_level(tmp_path):
+    _write(tmp_path, {
+        "pyproject.toml": '[tool.poetry]\nname = "svc"\nversion = "0.1.0"\n\n[tool.poetry.dependencies]\n'
+                          'python = "^3.11"\nfastapi = "*"\n',
+        "app/__init__.py": "",
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.api import router\n\n\n"
+                       "def get_application() -> FastAPI:\n    application = FastAPI()\n"
+                       "    application.include_router(router)\n    return application\n\n\napp = get_application()\n",
+        "app/api.py": "from fastapi import APIRouter\nrouter = APIRouter()\n",
+        "Dockerfile": 'CMD ["uvicorn", "app.main:app"]\n',
+    })
+    det = detect(tmp_path)
+    assert det.packaging.kind == "poetry" and det.name == "svc"
+    target = det.apps[0]
+    assert (target.factory, target.attr, target.spec) == ("get_application", "application", "app.main:get_application")
+    assert det.obs_module == "app.observability"
