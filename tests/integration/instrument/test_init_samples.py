@@ -241,3 +241,24 @@ def test_plan_warns_when_the_app_already_serves_health(run_cli, sample):
     result = run_cli(["instrument", "init", str(root), "--dry-run"])
     assert result.exit_code == 0
     assert "your app already defines /health" in result.stderr
+
+
+def test_sentry_is_opt_in_and_a_no_op_without_dsn(run_cli, sample):
+    root = sample("flask-requirements")
+    result = run_cli(["instrument", "init", str(root), "--sentry", "--no-ops"])
+    assert result.exit_code == 0, result.output
+    assert "sentry-sdk>=2,<3" in (root / "requirements.txt").read_text()
+    probe = run_python(root, "-c", "from app import app; import sentry_sdk;"
+                       "print(app.test_client().get('/health').status_code, sentry_sdk.is_initialized())")
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().endswith("200 False")
+
+
+def test_remove_dry_run_writes_nothing(run_cli, sample):
+    root = sample("fastapi-pep621")
+    assert run_cli(["instrument", "init", str(root)]).exit_code == 0
+    before = samples.snapshot(root)
+    result = run_cli(["instrument", "remove", str(root), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "-instrument(app)" in result.stdout and "dry run: nothing written" in result.stderr
+    assert samples.snapshot(root) == before
