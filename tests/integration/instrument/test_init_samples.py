@@ -109,6 +109,8 @@ def test_init_then_remove_round_trip(run_cli, sample, name):
     removed = run_cli(["instrument", "remove", str(root)])
     assert removed.exit_code == 0, removed.output
     assert samples.snapshot(root) == before, "remove did not restore the tree byte for byte"
+    left = sorted(p.relative_to(root).as_posix() for p in root.rglob("*observability*"))
+    assert left == [], f"remove left {left}"
 
 
 def test_edits_are_one_import_and_one_call(run_cli, sample):
@@ -132,6 +134,10 @@ def test_poetry_factory_plan(run_cli, sample):
     assert "gunicorn.conf.py" in result.stderr
     assert "poetry lock" in result.stderr
     run_cli(["instrument", "init", str(root)])
+    import tomlkit
+
+    deps = tomlkit.parse((root / "pyproject.toml").read_text())["tool"]["poetry"]["dependencies"]
+    assert deps["opentelemetry-api"] == "~1.45.0" and deps["opentelemetry-sdk"] == ">=1.45.0,<1.46"
     assert (root / "poetry.lock").read_text().startswith("# This file is automatically")
     assert samples.git(root, "status", "--porcelain", "poetry.lock") == ""
 
