@@ -200,7 +200,7 @@ def check(
     from obsctl.core.output import check_format
     from obsctl.instrument.check import FORMATS, CheckOptions, render, run
     from obsctl.instrument.detect import detect
-    from obsctl.instrument.receiver import OtlpReceiver
+    from obsctl.instrument.receiver import start_receiver
 
     fmt = check_format(output, FORMATS)
     out = _out(ctx)
@@ -212,7 +212,7 @@ def check(
     service = _service_name(config.read_text(encoding="utf-8"), det.name)
     routes = tuple(r if r.startswith("/") else "/" + r for r in (route or ["/"]))
     started = _time.monotonic()
-    receiver = OtlpReceiver().start()
+    receiver = start_receiver()
     try:
         results = run(det, service, CheckOptions(cmd=cmd, routes=routes, timeout=timeout), receiver)
     finally:

@@ -1,8 +1,10 @@
-"""A small in-process OTLP/HTTP trace receiver for `instrument check` (protobuf and JSON bodies).
+"""The OTLP/HTTP receiver `instrument check` starts in-process (protobuf and JSON bodies).
 
-Stand-in until `obsctl.traces.receiver` lands: it keeps only what the check needs (service.name,
-trace and span ids, span names) and decodes protobuf by its wire format, so no protobuf runtime is
-needed. Binds 127.0.0.1 on a free port; start() / stop().
+`start_receiver()` prefers the traces signal's full receiver (`obsctl.traces.receiver`, which
+decodes protobuf with opentelemetry-proto) when it is importable with protobuf support; otherwise
+it uses `OtlpReceiver` below, which keeps only what the check needs (service.name, trace and span
+ids, span names) and decodes protobuf by its wire format, so no protobuf runtime is needed.
+Both bind 127.0.0.1 on a free port and offer start() / stop() / spans() / endpoint.
 """
 
 from __future__ import annotations
@@ -117,6 +119,19 @@ def decode_json(body: bytes) -> list[ReceivedSpan]:
                 spans.append(ReceivedSpan(service, _id(span.get("traceId", "")), _id(span.get("spanId", "")),
                                           str(span.get("name", ""))))
     return spans
+
+
+def start_receiver() -> Any:
+    """A started receiver: the traces signal's when available with protobuf support, else ours."""
+    import importlib
+
+    try:
+        full = importlib.import_module("obsctl.traces.receiver")
+    except ImportError:
+        full = None
+    if full is not None and getattr(full, "proto_available", lambda: False)():
+        return full.Receiver().start()
+    return OtlpReceiver().start()
 
 
 class OtlpReceiver:
