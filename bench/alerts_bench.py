@@ -1,25 +1,29 @@
-"""Bench: `obsctl alerts test -f` (one process, 10,000 cases) against amtool (one process per case).
+"""Bench: `obsctl alerts test` next to amtool, whole processes, interleaved in one run.
 
-Run: python bench/alerts_bench.py [--cases 10000] [--routes 200] [--amtool-sample 50]
-Generates a 200-route config and a case file in a temp folder, times one whole
-`python -m obsctl alerts test -f` process, then amtool on a sample of the cases, and prints
-per-case times and the ratio. Also checks that both tools gave the same receivers on the sample.
+Three comparisons, each printed with medians and a ratio:
+1. one `obsctl alerts test --am-config X labels` vs one `amtool config routes test --config.file=X labels`
+   (goal: <= 4x amtool; Python start-up is most of it);
+2. `obsctl alerts test -f` over 10,000 cases written as a YAML (block style) vs as a JSON case file
+   (goal: YAML <= 1.15x JSON);
+3. per case: the 10,000-case run vs amtool run once per case on a sample, with agreement checked.
+
+Run: .venv/bin/python bench/alerts_bench.py [--cases 10000] [--routes 200] [--rounds 9] [--amtool-sample 50]
+It runs the installed console script next to this interpreter (.venv/bin/obsctl), never `python -m`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _timing import interleaved, median_ms
+
 TEAMS = [f"team{i}" for i in range(40)]
 SERVICES = [f"svc{i}" for i in range(30)]
 SEVERITIES = ["critical", "warning", "info"]
@@ -71,78 +75,91 @@ def make_cases(n: int, rng: random.Random) -> list[dict[str, object]]:
     return cases
 
 
+def _obsctl() -> str:
+    """The installed console script beside this interpreter (what users run)."""
+    script = Path(sys.executable).with_name("obsctl")
+    found = str(script) if script.exists() else shutil.which("obsctl")
+    if not found:
+        raise SystemExit("obsctl is not installed in this environment: pip install -e . first")
+    return found
+
+
+def _ratio(samples: dict[str, list[float]], a: str, b: str) -> str:
+    ma, mb = median_ms(samples[a]), median_ms(samples[b])
+    return f"{a}: {ma:.1f} ms | {b}: {mb:.1f} ms | ratio {ma / mb:.2f}x"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--routes", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--amtool-sample", type=int, default=50)
+    ap.add_argument("--quick", action="store_true", help="2,000 cases, 3 rounds, 10 amtool runs")
     args = ap.parse_args()
+    if args.quick:
+        args.cases, args.rounds, args.amtool_sample = 2_000, 3, 10
+    obsctl = _obsctl()
+    amtool = shutil.which("amtool")
     rng = random.Random(42)
     tmp = Path(tempfile.mkdtemp(prefix="obsctl-bench-"))
     cfg_text, _ = make_config(args.routes, rng)
     cfg = tmp / "alertmanager.yml"
     cfg.write_text(cfg_text)
     cases = make_cases(args.cases, rng)
-    cases_path = tmp / "cases.yaml"
-    cases_path.write_text(json.dumps({"config": "alertmanager.yml", "cases": cases}))  # JSON is YAML
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    json_path = tmp / "cases.json"
+    json_path.write_text(json.dumps({"config": "alertmanager.yml", "cases": cases}))
 
     import yaml
 
-    yaml_path = tmp / "cases-block.yaml"
+    yaml_path = tmp / "cases.yaml"
     yaml_path.write_text(yaml.safe_dump({"config": "alertmanager.yml", "cases": cases}, sort_keys=False))
-    print(f"config: {args.routes}+ routes; cases: {len(cases)}")
-    ours: list[dict[str, object]] = []
-    obsctl_total = 0.0
-    for label, path in (("JSON case file", cases_path), ("YAML block-style case file", yaml_path)):
-        cmd = [sys.executable, "-m", "obsctl", "alerts", "test", "-f", str(path), "-o", "json"]
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-        total = time.perf_counter() - started
-        if proc.returncode != 0:
-            print(proc.stderr, file=sys.stderr)
-            return 1
-        ours = json.loads(proc.stdout)["cases"]
-        obsctl_total = max(obsctl_total, total)  # compare amtool against the slower of the two
-        print(
-            f"obsctl alerts test -f ({label}): {total:.3f} s for {len(cases)} cases (whole process) = "
-            f"{total / len(cases) * 1e6:.1f} µs/case"
-        )
+    print(f"config: {args.routes}+ routes; cases: {len(cases)}; {args.rounds} interleaved rounds")
 
-    amtool = shutil.which("amtool")
+    labels = ["team=team3", "severity=critical", "env=prod"]
+    single = {"obsctl alerts test": ([obsctl, "alerts", "test", "--am-config", str(cfg), *labels], None)}
+    if amtool:
+        single["amtool config routes test"] = (
+            [amtool, "config", "routes", "test", f"--config.file={cfg}", *labels],
+            None,
+        )
+    samples = interleaved(single, rounds=args.rounds * 3)
+    if amtool:
+        print("single invocation: " + _ratio(samples, "obsctl alerts test", "amtool config routes test"))
+
+    files = {
+        "YAML case file": ([obsctl, "alerts", "test", "-f", str(yaml_path), "-o", "json"], None),
+        "JSON case file": ([obsctl, "alerts", "test", "-f", str(json_path), "-o", "json"], None),
+    }
+    samples = interleaved(files, rounds=args.rounds, warmup=1)
+    print(f"{len(cases)} cases: " + _ratio(samples, "YAML case file", "JSON case file"))
+    per_obsctl = median_ms(samples["JSON case file"]) / 1000 / len(cases)
+
+    proc = subprocess.run(files["JSON case file"][0], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(proc.stderr, file=sys.stderr)
+        return 1
+    ours = json.loads(proc.stdout)["cases"]
     if amtool is None:
-        print("amtool not found: skipping the comparison")
+        print("amtool not found: skipping the per-case comparison")
         return 0
     sample = rng.sample(range(len(cases)), min(args.amtool_sample, len(cases)))
-    started = time.perf_counter()
     disagree = 0
+    per_case: dict[str, tuple[list[str], None]] = {}
     for i in sample:
-        labels = cases[i]["labels"]
-        assert isinstance(labels, dict)
-        out = subprocess.run(
-            [
-                amtool,
-                "config",
-                "routes",
-                "test",
-                f"--config.file={cfg}",
-                *[f'{k}="{v}"' for k, v in labels.items()],
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
+        case_labels = cases[i]["labels"]
+        assert isinstance(case_labels, dict)
+        argv = [amtool, "config", "routes", "test", f"--config.file={cfg}"]
+        argv += [f'{k}="{v}"' for k, v in case_labels.items()]
+        per_case[f"case {i}"] = (argv, None)
+        out = subprocess.run(argv, capture_output=True, text=True, check=False).stdout.strip()
         if out != ",".join(ours[i]["receivers"]):
             disagree += 1
-    amtool_total = time.perf_counter() - started
-    per_amtool = amtool_total / len(sample)
-    per_obsctl = obsctl_total / len(cases)
+    amtool_samples = interleaved(per_case, rounds=1, warmup=0)
+    per_amtool = sum(median_ms(v) for v in amtool_samples.values()) / 1000 / len(per_case)
     print(
-        f"amtool config routes test: {amtool_total:.3f} s for {len(sample)} cases = {per_amtool * 1e3:.2f} ms/case"
-    )
-    print(
-        f"ratio (per case): obsctl is {per_amtool / per_obsctl:.0f}x faster; "
-        f"amtool would need ~{per_amtool * len(cases):.0f} s for all {len(cases)} cases"
+        f"per case: obsctl -f {per_obsctl * 1e6:.1f} µs, amtool {per_amtool * 1e3:.2f} ms: "
+        f"obsctl is {per_amtool / per_obsctl:.0f}x faster per case"
     )
     print(f"agreement on the sample: {len(sample) - disagree}/{len(sample)}")
     shutil.rmtree(tmp, ignore_errors=True)

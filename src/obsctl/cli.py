@@ -69,10 +69,10 @@ _HOISTED_FLAGS = ("--no-color", "--debug")
 
 
 def hoist_global_options(args: list[str]) -> list[str]:
-    """Let `--context X`, `--no-color` and `--debug` follow the sub-command, as in kubectl.
+    """Let `--context X`, `--config PATH`, `--no-color` and `--debug` follow the sub-command, as in kubectl.
 
     `obsctl metrics query up --context prod` becomes `obsctl --context prod metrics query up`.
-    Only long forms move (a sub-command may own `-c` or `--config`), and nothing after `--`.
+    Only long forms move (a sub-command may own `-c`), and nothing after `--`.
     """
     i = 0
     while i < len(args) and args[i].startswith("-") and args[i] != "--":
@@ -86,9 +86,9 @@ def hoist_global_options(args: list[str]) -> list[str]:
         if tok == "--":
             rest.extend(tail[j:])
             break
-        if tok in _HOISTED_FLAGS or tok.startswith("--context="):
+        if tok in _HOISTED_FLAGS or tok.startswith(("--context=", "--config=")):
             moved.append(tok)
-        elif tok == "--context" and j + 1 < len(tail):
+        elif tok in ("--context", "--config") and j + 1 < len(tail):
             moved.extend(tail[j : j + 2])
             j += 1
         else:
@@ -143,7 +143,7 @@ app = typer.Typer(
         "\b\nExamples:\n"
         "  obsctl health\n"
         "  obsctl metrics query 'up' --since 1h\n"
-        "  obsctl alerts test severity=critical --config alertmanager.yml\n"
+        "  obsctl alerts test severity=critical --am-config alertmanager.yml\n"
         "  obsctl config set-context prod --prometheus-url https://prom.example:9090"
     ),
     no_args_is_help=True,

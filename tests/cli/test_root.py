@@ -83,14 +83,22 @@ def test_global_options_may_follow_the_subcommand(run_cli, tmp_path):
 def test_hoisting_leaves_values_and_double_dash_alone():
     from obsctl.cli import hoist_global_options
 
-    assert hoist_global_options(["--config", "x", "alerts", "test", "--config", "am.yml", "--debug"]) == [
-        "--config",
+    assert hoist_global_options(["--context", "x", "alerts", "test", "--am-config", "am.yml", "--debug"]) == [
+        "--context",
         "x",
         "--debug",
         "alerts",
         "test",
-        "--config",
+        "--am-config",
         "am.yml",
+    ]
+    # --config is the global contexts file wherever it is written (alerts files take --am-config)
+    assert hoist_global_options(["alerts", "test", "--config", "ctx.yaml", "a=b"]) == [
+        "--config",
+        "ctx.yaml",
+        "alerts",
+        "test",
+        "a=b",
     ]
     assert hoist_global_options(["metrics", "query", "--", "--debug"]) == [
         "metrics",

@@ -3,12 +3,16 @@ Prometheus and a real 401."""
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
 
 import pytest
 
@@ -92,23 +96,31 @@ class _Hello(BaseHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler], cert: Any = None) -> Iterator[int]:
+    """A threaded server on a free loopback port (TLS with a trustme cert), stopped on exit."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if cert is not None:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cert.configure_cert(ctx)
+        httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield int(httpd.server_address[1])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory) -> Iterator[tuple[str, str]]:
     trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
-    cert = ca.issue_cert("localhost", "127.0.0.1")
-    d = tmp_path_factory.mktemp("tls")
-    ca_file = d / "ca.pem"
+    ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(ctx)
-    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"https://127.0.0.1:{httpd.server_address[1]}", str(ca_file)
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_Hello, ca.issue_cert("localhost", "127.0.0.1")) as port:
+        yield f"https://127.0.0.1:{port}", str(ca_file)
 
 
 def test_tls_verification_is_on_by_default(tls_server):
@@ -150,3 +162,253 @@ def test_real_prometheus_through_the_shared_layer(prometheus: Server):
     assert info["data"]["version"].startswith("2.")
     bad = c.request("GET", "/api/v1/query", params={"query": "sum("}, check=False)
     assert bad.status_code == 400
+
+
+# --- one client layer: backends, scrape, export and http probes behave the same ---------------
+
+MATRIX = {
+    "status": "success",
+    "data": {"resultType": "matrix", "result": [{"metric": {"job": "a"}, "values": [[1767322800, "1"]]}]},
+}
+VECTOR = {"status": "success", "data": {"resultType": "vector", "result": []}}
+BINARY = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x2f\xca\x49\x01\x00\x85\x11\x4a\x0d\x0b\x00\x00\x00"
+
+
+class _Origin(BaseHTTPRequestHandler):
+    """Origin and forward proxy in one: absolute-form request lines are recorded as proxied."""
+
+    seen: ClassVar[list[tuple[str, str]]] = []
+
+    def _answer(self) -> None:
+        self.seen.append((self.command, self.path))
+        path = self.path.split("://", 1)[1].split("/", 1)[1] if "://" in self.path else self.path[1:]
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        route = path.split("?", 1)[0]
+        ctype, body = "application/json", json.dumps(VECTOR).encode()
+        if route == "metrics":
+            ctype, body = "text/plain; version=0.0.4", b"# TYPE up gauge\nup 1\n"
+        elif route == "binary":
+            ctype, body = "text/plain", BINARY
+        elif route == "health":
+            ctype, body = "text/plain", b"ok"
+        elif route.endswith("query_range"):
+            body = json.dumps(MATRIX).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[str]:
+    with serving(_Origin) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def self_signed() -> Iterator[str]:
+    """A TLS server whose CA no client is given."""
+    trustme = pytest.importorskip("trustme")
+    with serving(_Origin, trustme.CA().issue_cert("localhost", "127.0.0.1")) as port:
+        yield f"127.0.0.1:{port}"
+
+
+def _export_args(tmp_path) -> list[str]:
+    out = tmp_path / "x.parquet"
+    window = ["--from", "1767322800", "--to", "1767322860", "--step", "60s"]
+    return ["metrics", "export", "up", *window, "-o", "parquet", "-f", str(out)]
+
+
+def _context(tmp_path, url: str, proxy: str | None = None):
+    cfg = tmp_path / "contexts.yaml"
+    extra = f", proxy_url: '{proxy}'" if proxy else ""
+    cfg.write_text(f"current-context: t\ncontexts:\n  t:\n    prometheus: {{url: '{url}'{extra}}}\n")
+    return ["--config", str(cfg)]
+
+
+def _probe(tmp_path, http: dict) -> list[str]:
+    import yaml
+
+    path = tmp_path / "probes.yaml"
+    path.write_text(yaml.safe_dump({"probes": [{"name": "p", "http": http}]}))
+    return ["health", "-f", str(path), "-o", "json"]
+
+
+def _probe_error(result) -> str:
+    (r,) = json.loads(result.stdout)["results"]
+    return str(r.get("error") or r["summary"])
+
+
+def test_proxy_is_used_alike_by_backend_scrape_export_and_probe(run_cli, origin, tmp_path):
+    """A name that never resolves (target.test) is reachable only through the proxy."""
+    _Origin.seen.clear()
+    env = {"HTTP_PROXY": origin}
+    assert (
+        run_cli(
+            ["metrics", "query", "up"], env={**env, "OBSCTL_PROMETHEUS_URL": "http://target.test:9090"}
+        ).exit_code
+        == 0
+    )
+    assert run_cli(["metrics", "scrape", "http://target.test/metrics"], env=env).exit_code == 0
+    exported = run_cli([*_context(tmp_path, "http://target.test:9090", origin), *_export_args(tmp_path)])
+    assert exported.exit_code == 0, exported.output
+    probed = run_cli(_probe(tmp_path, {"url": "http://target.test/health", "proxy_url": origin}))
+    assert probed.exit_code == 0, probed.output
+    assert [p.split("?", 1)[0] for _, p in _Origin.seen] == [
+        "http://target.test:9090/api/v1/query",
+        "http://target.test/metrics",
+        "http://target.test:9090/api/v1/query_range",
+        "http://target.test/health",
+    ]
+
+
+def test_unreachable_proxy_is_named_everywhere(run_cli, tmp_path):
+    proxy = f"http://127.0.0.1:{free_port()}"
+    said = f"the proxy {proxy} refused the connection"
+    backend = run_cli(
+        ["metrics", "query", "up"],
+        env={"HTTP_PROXY": proxy, "OBSCTL_PROMETHEUS_URL": "http://prom.test:9090"},
+    )
+    scrape = run_cli(["metrics", "scrape", "http://target.test/metrics"], env={"HTTP_PROXY": proxy})
+    export = run_cli([*_context(tmp_path, "http://prom.test:9090", proxy), *_export_args(tmp_path)])
+    for result in (backend, scrape, export):
+        assert result.exit_code == 5, result.output
+        assert said in result.stderr.splitlines()[0]
+        assert "is prometheus running" not in result.stderr
+        assert (
+            "hint: check proxy_url" in result.stderr
+            or "hint: check contexts.t.prometheus.proxy_url" in result.stderr
+        )
+    probe = run_cli(_probe(tmp_path, {"url": "http://target.test/health", "proxy_url": proxy}))
+    assert _probe_error(probe).startswith(said)
+
+
+def test_tls_verification_fails_alike_everywhere(run_cli, self_signed, tmp_path):
+    url = f"https://{self_signed}"
+    reason = "TLS certificate verification failed: unable to get local issuer certificate"
+    backend = run_cli(["metrics", "query", "up"], env={"OBSCTL_PROMETHEUS_URL": url})
+    scrape = run_cli(["metrics", "scrape", f"{url}/metrics"])
+    export = run_cli([*_context(tmp_path, url), *_export_args(tmp_path)])
+    for result in (backend, scrape, export):
+        assert result.exit_code == 5, result.output
+        assert result.stderr.splitlines()[0].endswith(reason), result.stderr
+    assert _probe_error(run_cli(_probe(tmp_path, {"url": f"{url}/health"}))).startswith(reason)
+    # ... and the same CA setting makes all of them pass (the http probe reads the expiry too).
+    ok = run_cli(_probe(tmp_path, {"url": f"{url}/health", "insecure": True}))
+    (r,) = json.loads(ok.stdout)["results"]
+    assert r["status"] == "pass" and r["observed"]["cert_days_left"] > 300
+
+
+def test_http_and_https_mixed_up_get_a_hint(run_cli, origin, self_signed, tmp_path):
+    tls_to_plain = origin.replace("http://", "https://")
+    plain_to_tls = f"http://{self_signed}"
+    for url, reason, hint in (
+        (tls_to_plain, ("the server does not speak TLS on this port",), "use http:// instead of https://"),
+        # The TLS server closes or resets, depending on timing: both get the hint.
+        (
+            plain_to_tls,
+            ("server closed the connection", "connection reset by peer"),
+            "use https:// instead of http://",
+        ),
+    ):
+        backend = run_cli(["metrics", "query", "up"], env={"OBSCTL_PROMETHEUS_URL": url})
+        scrape = run_cli(["metrics", "scrape", f"{url}/metrics"])
+        for result in (backend, scrape):
+            assert result.exit_code == 5, result.output
+            assert any(r in result.stderr.splitlines()[0] for r in reason)
+            assert hint in result.stderr.splitlines()[1]
+            assert "_ssl.c" not in result.stderr
+        error = _probe_error(run_cli(_probe(tmp_path, {"url": f"{url}/health"})))
+        assert any(r in error for r in reason) and hint in error
+
+
+def test_debug_log_is_the_same_and_redacted_everywhere(run_cli, origin, tmp_path):
+    secret = "SeCrEt-42"
+    host = origin.split("://", 1)[1]
+    backend = run_cli(
+        ["--debug", "metrics", "query", "up"], env={"OBSCTL_PROMETHEUS_URL": f"{origin}/?token={secret}"}
+    )
+    scrape = run_cli(["--debug", "metrics", "scrape", f"{origin}/metrics?token={secret}"])
+    export = run_cli(["--debug", *_context(tmp_path, f"{origin}/?token={secret}"), *_export_args(tmp_path)])
+    probe = run_cli(
+        [
+            "--debug",
+            *_probe(
+                tmp_path,
+                {"url": f"{origin}/health?token={secret}", "headers": {"Authorization": {"env": "TOK"}}},
+            ),
+        ],
+        env={"TOK": f"Bearer {secret}"},
+    )
+    expected = {
+        id(backend): f"obsctl: debug: > POST http://{host}/api/v1/query?token=REDACTED",
+        id(scrape): f"obsctl: debug: > GET http://{host}/metrics?token=REDACTED",
+        id(export): f"obsctl: debug: > POST http://{host}/api/v1/query_range?token=REDACTED",
+        id(probe): f"obsctl: debug: > GET http://{host}/health?token=REDACTED",
+    }
+    for result in (backend, scrape, export, probe):
+        assert result.exit_code == 0, result.output
+        lines = result.stderr.splitlines()
+        assert any(line.split("&", 1)[0] == expected[id(result)] for line in lines), lines
+        assert any(line.startswith("obsctl: debug: < 200 ") for line in lines)
+        assert secret not in result.output
+    assert "obsctl: debug: >   authorization: REDACTED" in probe.stderr.splitlines()
+
+
+def test_binary_exposition_body_shows_a_printable_excerpt(run_cli, origin):
+    result = run_cli(["metrics", "scrape", f"{origin}/binary"])
+    assert result.exit_code == 3, result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(
+        f"obsctl: error: {origin}/binary answered a binary body (text/plain), not exposition text: "
+    )
+    assert "\\x1f\\x8b\\x08\\x00" in first
+    assert first.isprintable()
+
+
+class _EchoHost(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"host": self.headers.get("Host")}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("with_cryptography", [True, False])
+def test_http_probe_connects_by_address_with_the_name_in_sni_and_host(
+    run_cli, tmp_path, monkeypatch, with_cryptography
+):
+    """The certificate names only `localhost`: verification passes only if SNI/verification use the
+    name while the probe connects to the resolved address; the expiry is read either way."""
+    trustme = pytest.importorskip("trustme")
+    if not with_cryptography:
+        monkeypatch.setitem(sys.modules, "cryptography", None)  # import fails: the DER walk reads notAfter
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with serving(_EchoHost, ca.issue_cert("localhost")) as port:
+        url = f"https://localhost:{port}/"
+        result = run_cli(
+            _probe(
+                tmp_path,
+                {"url": url, "ca_file": str(ca_file), "expect_json": f'$.host == "localhost:{port}"'},
+            )
+        )
+    (r,) = json.loads(result.stdout)["results"]
+    assert r["status"] == "pass", r
+    assert r["observed"]["ip"] in ("127.0.0.1", "::1")
+    assert {"dns_ms", "connect_ms", "tls_ms"} <= set(r["phases"])
+    assert r["observed"]["cert_days_left"] > 300

@@ -1,7 +1,7 @@
 """Route test files: many label sets with expectations, checked in one run.
 
 ```yaml
-config: alertmanager.yml            # optional, relative to this file; --config wins
+config: alertmanager.yml            # optional, relative to this file; --am-config wins
 cases:
   - name: critical pages on-call
     labels: {severity: critical, service: api}
@@ -38,7 +38,6 @@ __all__ = [
     "load_cases_text",
     "run_case",
     "run_cases",
-    "to_junit",
 ]
 
 _CASE_KEYS = {"name", "labels", "expect", "at", "firing"}
@@ -116,52 +115,6 @@ class CaseResult:
             out["inhibited"] = self.inhibited
             out["inhibited_by"] = self.inhibited_by
         return out
-
-
-def _parse_yaml_text(text: str) -> Any:
-    """YAML -> Python with every non-null scalar kept as its text (yaml.v2's view of label values).
-
-    libyaml composes the nodes; tag resolution is skipped (all scalars are strings, only `~`,
-    `null` and empty are null), and the cyclic GC is paused while the many small objects are made:
-    together that is ~5x faster than yaml.safe_load on a 10,000-case file.
-    """
-    import gc
-
-    import yaml
-    from yaml import MappingNode, ScalarNode, SequenceNode
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    null_tag, str_tag = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
-    nulls = ("", "~", "null", "Null", "NULL")
-
-    class _TextLoader(base):  # type: ignore[misc, valid-type]
-        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-            if kind is ScalarNode:
-                return null_tag if implicit[0] and value in nulls else str_tag
-            return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
-
-    def conv(node: Any) -> Any:
-        if isinstance(node, ScalarNode):
-            return None if node.tag == null_tag else node.value
-        if isinstance(node, SequenceNode):
-            return [conv(x) for x in node.value]
-        if isinstance(node, MappingNode):
-            out = {}
-            for k, v in node.value:
-                if k.tag == "tag:yaml.org,2002:merge":
-                    raise CaseFileError("YAML merge keys (<<) are not supported in case files")
-                out[conv(k)] = conv(v)
-            return out
-        return None
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        root = yaml.compose(text, Loader=_TextLoader)
-        return None if root is None else conv(root)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _json_text(value: Any) -> Any:
@@ -285,7 +238,7 @@ def _parse_case(raw: Any, i: int, source: str) -> Case:
 
 def load_cases_text(text: str, source: str) -> CaseFile:
     """Parse a case file's text; CaseFileError (exit 2) names the case and the field."""
-    import yaml
+    from obsctl.core.yamlio import YAMLError, load_text_scalars
 
     doc: Any = None
     stripped = text.lstrip()
@@ -298,11 +251,10 @@ def load_cases_text(text: str, source: str) -> CaseFile:
             doc = None
     try:
         if doc is None:
-            doc = _parse_yaml_text(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise CaseFileError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+            doc = load_text_scalars(text)
+    except YAMLError as exc:
+        where = f"{source}:{exc.line}" if exc.line is not None else source
+        raise CaseFileError(f"{where}: invalid YAML: {exc.problem}") from None
     if isinstance(doc, list):
         doc = {"cases": doc}
     if not isinstance(doc, dict):
@@ -324,11 +276,10 @@ def load_cases_text(text: str, source: str) -> CaseFile:
 
 def load_cases_file(path: str | Path) -> CaseFile:
     """Read a case file; `config:` is resolved relative to the file's folder."""
+    from obsctl.alerts.files import read_text
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(p, "case file", CaseFileError)
     cf = load_cases_text(text, str(path))
     if cf.config is not None and not Path(cf.config).is_absolute():
         cf.config = str(p.parent / cf.config)
@@ -421,48 +372,6 @@ def _b(v: bool) -> str:
 
 def _secs(s: float) -> str:
     return f"{s:g}s"
-
-
-def summary_document(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """`-o json`: {"cases": [...], "passed": N, "failed": M}."""
-    passed = sum(1 for r in results if r.passed)
-    return {"cases": [r.to_json() for r in results], "passed": passed, "failed": len(results) - passed}
-
-
-def to_junit(results: Sequence[CaseResult], suite: str = "obsctl alerts test", elapsed: float = 0.0) -> str:
-    """JUnit XML that CI systems (GitLab, Jenkins, GitHub reporters) read."""
-    import re
-    from xml.sax.saxutils import escape as _escape
-    from xml.sax.saxutils import quoteattr as _quoteattr
-
-    bad = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
-
-    def escape(text: str) -> str:
-        return _escape(bad.sub("\ufffd", text))
-
-    def quoteattr(text: str) -> str:
-        return _quoteattr(bad.sub("\ufffd", text), {"\n": "&#10;", "\t": "&#9;", "\r": "&#13;"})
-
-    failed = sum(1 for r in results if not r.passed)
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuites tests="{len(results)}" failures="{failed}" errors="0" time="{elapsed:.3f}">',
-        f'  <testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failed}" errors="0" skipped="0" time="{elapsed:.3f}">',
-    ]
-    for r in results:
-        labels = ",".join(f"{k}={v}" for k, v in r.case.labels.items())
-        head = f"    <testcase classname={quoteattr(suite)} name={quoteattr(r.case.name)}"
-        if r.passed:
-            lines.append(f"{head}/>")
-            continue
-        msg = "; ".join(r.failures)
-        body = escape(f"labels: {{{labels}}}\nreceivers: {', '.join(r.receivers)}\n" + "\n".join(r.failures))
-        lines.append(f"{head}>")
-        lines.append(f'      <failure message={quoteattr(msg)} type="RouteExpectation">{body}</failure>')
-        lines.append("    </testcase>")
-    lines.append("  </testsuite>")
-    lines.append("</testsuites>")
-    return "\n".join(lines) + "\n"
 
 
 def case_from_labels(labels: Mapping[str, str], name: str = "labels") -> Case:

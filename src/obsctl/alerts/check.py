@@ -11,11 +11,25 @@ without integrations, an inhibit rule without `equal`); they never fail `--stric
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.config import AlertmanagerConfig, Finding, Route, analyze_config_text
 from obsctl.alerts.matchers import Matcher
 
-__all__ = ["check_config_text", "lint_config", "matcher_implies", "route_shadowed_by"]
+if TYPE_CHECKING:
+    from obsctl.core.output import Output
+
+__all__ = [
+    "check_config_text",
+    "check_files",
+    "lint_config",
+    "matcher_implies",
+    "render_check_reports",
+    "route_shadowed_by",
+    "verdict",
+]
+
+Report = tuple[str, list[Finding]]
 
 # Regexes that accept every value (including the empty one and newlines).
 _ALWAYS = {"(?s).*", "(?s:.*)", "[\\s\\S]*", "(?s).*?"}
@@ -177,3 +191,92 @@ def check_config_text(text: str, source: str) -> tuple[AlertmanagerConfig | None
     order = {"error": 0, "warning": 1, "info": 2}
     findings.sort(key=lambda f: (order.get(f.severity, 3), f.line or 0))
     return cfg, findings
+
+
+# --- `alerts check` over files: read, report, verdict ----------------------------------------------
+
+
+def check_files(files: Sequence[str]) -> list[Report]:
+    """(file, findings) per file; an unreadable or non-UTF-8 file is one error finding, not a crash."""
+    from pathlib import Path
+
+    reports: list[Report] = []
+    for f in files:
+        try:
+            text = Path(f).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            from obsctl.alerts.files import read_problem
+
+            findings = [Finding("error", "unreadable", read_problem(f, exc), f)]
+        else:
+            _, findings = check_config_text(text, f)
+        reports.append((f, findings))
+    return reports
+
+
+def _count(findings: Sequence[Finding], severity: str) -> int:
+    return sum(1 for x in findings if x.severity == severity)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _document(reports: Sequence[Report]) -> dict[str, Any]:
+    return {
+        "files": [
+            {
+                "file": f,
+                "valid": not _count(fs, "error"),
+                "errors": _count(fs, "error"),
+                "warnings": _count(fs, "warning"),
+                "findings": [x.to_json() for x in fs],
+            }
+            for f, fs in reports
+        ],
+        "errors": sum(_count(fs, "error") for _, fs in reports),
+        "warnings": sum(_count(fs, "warning") for _, fs in reports),
+    }
+
+
+_COLORS = {"error": "red", "warning": "yellow", "info": "dim"}
+
+
+def render_check_reports(out: Output, reports: Sequence[Report], fmt: str | None) -> None:
+    """Findings as json/yaml (one document), jsonl (one per finding), tsv, or `file:line: severity: ...` lines."""
+    if fmt in ("json", "yaml"):
+        out.render_document(_document(reports), fmt)
+        return
+    if fmt == "jsonl":
+        import json
+
+        out.write_lines(json.dumps(x.to_json()) for _, fs in reports for x in fs)
+        return
+    # -o tsv has a header row, as every command's (docs/output.md).
+    lines: list[str] = ["location\tseverity\tcode\tmessage\tpath"] if fmt == "tsv" else []
+    for _f, fs in reports:
+        for x in fs:
+            if fmt == "tsv":
+                lines.append("\t".join([x.location(), x.severity, x.code, x.message, x.path]))
+            else:
+                where = f" [{x.path}]" if x.path else ""
+                severity = out.style(x.severity, _COLORS.get(x.severity, "bold"))
+                lines.append(f"{x.location()}: {severity}: {x.message}{where}")
+    if lines:
+        out.write_lines(lines)
+    for f, fs in reports:
+        e, w = _count(fs, "error"), _count(fs, "warning")
+        out.info(f"{f}: {'INVALID' if e else 'valid'} ({_plural(e, 'error')}, {_plural(w, 'warning')})")
+
+
+def verdict(reports: Sequence[Report], *, strict: bool) -> None:
+    """ConfigError (exit 2) when any file is invalid; CheckFailed (exit 1) for warnings with --strict."""
+    from obsctl.core.errors import CheckFailed, ConfigError
+
+    n_err = sum(_count(fs, "error") for _, fs in reports)
+    n_warn = sum(_count(fs, "warning") for _, fs in reports)
+    if n_err:
+        bad = sum(1 for _, fs in reports if _count(fs, "error"))
+        raise ConfigError(f"{bad} of {_plural(len(reports), 'file')} invalid ({_plural(n_err, 'error')})")
+    if strict and n_warn:
+        raise CheckFailed(f"{_plural(n_warn, 'warning')} with --strict")

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.config import AlertmanagerConfig
 from obsctl.alerts.routing import MatchedRoute, compile_tree, iter_nodes, match_routes
 
-__all__ = ["Change", "diff_label_sets", "probe_label_sets"]
+if TYPE_CHECKING:
+    from obsctl.core.output import Output
+
+__all__ = ["Change", "diff_label_sets", "probe_label_sets", "render_changes"]
 
 
 @dataclass(frozen=True)
@@ -127,3 +130,33 @@ def probe_label_sets(*configs: AlertmanagerConfig, limit: int = 2000) -> list[tu
             if len(out) >= limit:
                 return out
     return out
+
+
+def render_changes(out: Output, changes: Sequence[Change], checked: int, fmt: str | None) -> None:
+    """Rows (table/TSV/CSV) or the document {checked, changed, changes[]} (JSON/YAML), then a summary."""
+    from obsctl.core.output import Column
+
+    rows = [
+        {
+            "name": c.name,
+            "changes": ",".join(c.kinds),
+            "old_receivers": ",".join(c.old_receivers),
+            "new_receivers": ",".join(c.new_receivers),
+            "old_group_by": " | ".join(",".join(g) for g in c.old_group_by),
+            "new_group_by": " | ".join(",".join(g) for g in c.new_group_by),
+            "labels": ",".join(f"{k}={v}" for k, v in c.labels.items()),
+        }
+        for c in changes
+    ]
+    columns = [
+        Column("name", "Name"),
+        Column("changes", "Changes"),
+        Column("old_receivers", "Old receivers"),
+        Column("new_receivers", "New receivers"),
+        Column("old_group_by", "Old group_by", True),
+        Column("new_group_by", "New group_by", True),
+        Column("labels", "Labels", True),
+    ]
+    document = {"checked": checked, "changed": len(changes), "changes": [c.to_json() for c in changes]}
+    out.render_rows(columns, rows, fmt, document=document)
+    out.info(f"{len(changes)} of {checked} label sets change routing")

@@ -16,7 +16,9 @@ from obsctl.core.output import Column, Output, View
 if TYPE_CHECKING:
     from obsctl.alerts.client import Alert, Silence
     from obsctl.alerts.coverage import CoverageReport
-    from obsctl.alerts.live import DrillReport, ExpireResult, FireSpec
+    from obsctl.alerts.drill import DrillReport
+    from obsctl.alerts.firing import FireSpec
+    from obsctl.alerts.live import ExpireResult
 
 DOCUMENT_FORMATS = ("json", "yaml", "jsonl")
 

@@ -13,11 +13,36 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from obsctl.core.errors import BackendError, UsageError
 
-__all__ = ["AlertRule", "load_rule_files", "parse_rule_text", "rules_from_api"]
+__all__ = [
+    "AlertRule",
+    "PrometheusRulesApi",
+    "external_labels",
+    "load_rule_files",
+    "parse_rule_text",
+    "rules_from_api",
+    "rules_from_prometheus",
+]
+
+
+class _ApiResult(Protocol):
+    @property
+    def data(self) -> Any: ...
+
+
+class PrometheusRulesApi(Protocol):
+    """What coverage needs from a Prometheus client (`obsctl.metrics.client.PromClient` fits).
+
+    A Protocol so that alerts/ does not depend on metrics/: the command wires the real client.
+    """
+
+    def rules(self, kind: str | None = None) -> _ApiResult: ...
+
+    def call(self, path: str) -> _ApiResult: ...
+
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _RULE_KEYS = {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
@@ -86,13 +111,14 @@ def parse_rule_text(text: str, source: str) -> list[AlertRule]:
     """Alerting rules from one rule file's text; recording rules are skipped."""
     import yaml
 
+    from obsctl.core.yamlio import YAMLError, safe_loader
+
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        root = yaml.compose(text, Loader=safe_loader())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(f"{where}: invalid YAML: {problem}") from None
+        err = YAMLError.from_pyyaml(exc, text)
+        where = f"{source}:{err.line}" if err.line is not None else source
+        raise UsageError(f"{where}: invalid YAML: {err.problem}") from None
     if root is None:
         return []
     top = _mapping(root)
@@ -183,13 +209,9 @@ def load_rule_files(paths: Sequence[str | Path]) -> list[AlertRule]:
     """Alerting rules from Prometheus rule files, in file and rule order."""
     out: list[AlertRule] = []
     for path in paths:
-        p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise UsageError(f"{path}: no such rule file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{path}: cannot read: {exc}") from None
+        from obsctl.alerts.files import read_text
+
+        text = read_text(path, "rule file", UsageError)
         out.extend(parse_rule_text(text, str(path)))
     return out
 
@@ -216,14 +238,26 @@ def rules_from_api(body: Any) -> list[AlertRule]:
     return out
 
 
+def rules_from_prometheus(api: PrometheusRulesApi) -> tuple[list[AlertRule], dict[str, str]]:
+    """The alerting rules a running Prometheus evaluates, and its external labels.
+
+    `GET /api/v1/rules?type=alert` and `GET /api/v1/status/config`, through the Prometheus client
+    (its error handling, auth and --debug log apply).
+    """
+    rules = rules_from_api({"data": api.rules("alert").data})
+    status = api.call("/status/config").data
+    yaml_text = status.get("yaml", "") if isinstance(status, Mapping) else ""
+    return rules, external_labels(yaml_text if isinstance(yaml_text, str) else "")
+
+
 def external_labels(config_yaml: str) -> dict[str, str]:
     """`global.external_labels` of a Prometheus config (from `/api/v1/status/config`): Prometheus
     adds them to every alert it sends, so they take part in routing."""
-    import yaml
+    from obsctl.core.yamlio import YAMLError, load
 
     try:
-        doc = yaml.safe_load(config_yaml)
-    except yaml.YAMLError:
+        doc = load(config_yaml)
+    except YAMLError:
         return {}
     glob = doc.get("global") if isinstance(doc, Mapping) else None
     labels = glob.get("external_labels") if isinstance(glob, Mapping) else None

@@ -39,12 +39,12 @@ def _doc(ctx: typer.Context) -> Any:
 
 def redact_config(node: Any, key: str = "") -> Any:
     """A copy of a contexts document with every inline secret replaced by REDACTED."""
-    from obsctl.core.http import _SECRET_NAME, REDACTED
+    from obsctl.core.urls import REDACTED, is_secret_name
 
     if isinstance(node, dict):
         out: dict[str, Any] = {}
         for k, v in node.items():
-            if key == "headers" and isinstance(v, str) and _SECRET_NAME.search(str(k)):
+            if key == "headers" and isinstance(v, str) and is_secret_name(str(k)):
                 out[k] = REDACTED
             elif key == "headers" and isinstance(v, dict) and "value" in v:
                 out[k] = {**v, "value": REDACTED}

@@ -23,11 +23,9 @@ secret-name rule), core/tls.py (cached SSL contexts, certificate expiry), core/h
 from __future__ import annotations
 
 import os
-import random
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from email.utils import parsedate_to_datetime
 from typing import IO, Any
 
 import httpx
@@ -36,6 +34,7 @@ from obsctl import __version__
 from obsctl.core.auth import SettingsAuth, auth_headers, read_secret, static_headers
 from obsctl.core.errors import AuthError, BackendError, ConfigError, UnreachableError
 from obsctl.core.http_errors import body_detail, describe_error, excerpt
+from obsctl.core.retry import RetryTransport, parse_retry_after
 from obsctl.core.settings import BackendSettings, HeaderValue
 from obsctl.core.tls import tls_context
 from obsctl.core.urls import (
@@ -49,10 +48,7 @@ from obsctl.core.urls import (
 )
 
 USER_AGENT = f"obsctl/{__version__}"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _SECRET_NAME = SECRET_NAME  # kept for callers of the old name; the rule itself lives in core/urls.py
-MAX_BACKOFF = 8.0
 MAX_API_REDIRECTS = 5
 Response = httpx.Response
 
@@ -60,79 +56,13 @@ __all__ = [
     "REDACTED",
     "USER_AGENT",
     "Response",
+    "RetryTransport",
     "auth_headers",
     "build_client",
+    "parse_retry_after",
     "read_secret",
     "redact_url",
 ]
-
-
-class RetryTransport(httpx.BaseTransport):
-    """Retries idempotent requests on connect errors and 429/502/503/504, honouring Retry-After."""
-
-    def __init__(
-        self,
-        inner: httpx.BaseTransport,
-        retries: int,
-        sleep: Callable[[float], None] = time.sleep,
-        base_delay: float = 0.2,
-        budget: float | None = None,
-    ) -> None:
-        self.inner = inner
-        self.retries = retries
-        self.sleep = sleep
-        self.base_delay = base_delay
-        self.budget = budget
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        attempt = 0
-        started = time.monotonic()
-        idempotent = request.method in IDEMPOTENT or request.extensions.get("obsctl_idempotent") is True
-        while True:
-            try:
-                response = self.inner.handle_request(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout):
-                if not idempotent or attempt >= self.retries:
-                    raise
-                delay = self._delay(attempt, None)
-                if self._out_of_budget(started, delay):
-                    raise
-            else:
-                if response.status_code not in RETRY_STATUSES or not idempotent or attempt >= self.retries:
-                    return response
-                delay = self._delay(attempt, response.headers.get("Retry-After"))
-                if self._out_of_budget(started, delay):
-                    return response
-                response.close()
-            self.sleep(delay)
-            attempt += 1
-
-    def _out_of_budget(self, started: float, delay: float) -> bool:
-        """True when waiting `delay` and trying again would overrun the caller's deadline."""
-        return self.budget is not None and time.monotonic() - started + delay >= self.budget
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            hinted = parse_retry_after(retry_after)
-            if hinted is not None:
-                return min(hinted, MAX_BACKOFF * 4)
-        backoff: float = min(MAX_BACKOFF, self.base_delay * (2**attempt))
-        return backoff / 2 + random.uniform(0, backoff / 2)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-def parse_retry_after(value: str) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date)."""
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def redact_headers(
@@ -262,7 +192,7 @@ class ApiClient:
         Redirects are followed only within the backend's origin (a note in `--debug`); any other
         redirect is a BackendError naming the Location, so a wrong URL is fixed, not papered over.
         """
-        url = self._url(path)
+        url, params = _merge_query(self._url(path), params)
         extensions: dict[str, Any] = dict(_server_name_extension(self.settings))
         if idempotent is not None:
             extensions["obsctl_idempotent"] = idempotent
@@ -376,7 +306,7 @@ class ApiClient:
 
     def _unreachable(self, exc: Exception) -> UnreachableError:
         ctx = f" (context {self.context})" if self.context else ""
-        info = describe_error(exc, proxy=self.proxy, timeout=self.settings.timeout)
+        info = describe_error(exc, proxy=self.proxy, timeout=self.settings.timeout, url=self.settings.url)
         hint = info.hint or f"is {self.backend} running? the URL comes from {self._url_source()}"
         if "ca_file" in hint:
             hint = f"set {self.where}.tls.ca_file to the CA that signed the server certificate"
@@ -400,6 +330,14 @@ class ApiClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _merge_query(url: str, params: Any) -> tuple[str, Any]:
+    """httpx replaces a URL's query with `params`: keep the base URL's parameters (`?api_key=`) first."""
+    if params is None or "?" not in url:
+        return url, params
+    base, _, query = url.partition("?")
+    return base, [*httpx.QueryParams(query).multi_items(), *httpx.QueryParams(params).multi_items()]
 
 
 def error_detail(response: httpx.Response) -> str:

@@ -30,13 +30,26 @@ _TIMEOUT_NAMES = ("Timeout", "timeout")
 
 
 def describe_error(
-    exc: BaseException, *, proxy: str | None = None, timeout: float | None = None
+    exc: BaseException, *, proxy: str | None = None, timeout: float | None = None, url: str | None = None
 ) -> ErrorInfo:
     """The user-facing reason (and hint) for a failed request.
 
     `proxy` is the proxy the request went through, if any: then a refused or unresolvable address is
-    the proxy's, not the target's.
+    the proxy's, not the target's. `url` (the target) lets a plain-HTTP request that a TLS port cut
+    off suggest https://.
     """
+    info = _describe(exc, proxy, timeout)
+    plain = url is not None and url.lower().startswith("http://") and not proxy
+    if plain and info.hint is None and info.reason in (_CLOSED, _RESET):
+        return ErrorInfo(info.reason, hint="if this port speaks TLS, use https:// instead of http://")
+    return info
+
+
+_CLOSED = "server closed the connection before sending a response"
+_RESET = "connection reset by peer"
+
+
+def _describe(exc: BaseException, proxy: str | None, timeout: float | None) -> ErrorInfo:
     name = type(exc).__name__
     text = str(exc) or name
     if any(t in name for t in _TIMEOUT_NAMES) or isinstance(exc, TimeoutError):
@@ -48,10 +61,11 @@ def describe_error(
         return ErrorInfo(reason, timeout=True)
     if "CERTIFICATE_VERIFY_FAILED" in text:
         match = re.search(r"certificate verify failed: ([^(]+)", text)
-        detail = f" ({match.group(1).strip()})" if match else ""
+        detail = match.group(1).strip() if match else ""
+        unknown_ca = "issuer" in detail or "self-signed" in detail or "self signed" in detail
         return ErrorInfo(
-            f"TLS certificate verification failed{detail}",
-            hint="set ca_file to the CA that signed the server certificate (or insecure to skip checks)",
+            "TLS certificate verification failed" + (f": {detail}" if detail else ""),
+            hint="set ca_file to the CA that signed the server certificate" if unknown_ca else None,
         )
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text or "UNKNOWN_PROTOCOL" in text:
         return ErrorInfo(
@@ -59,26 +73,26 @@ def describe_error(
             hint="use http:// instead of https:// for this port",
         )
     if "ProxyError" in name or (proxy and _is_refused_or_unknown(text)):
-        status = re.search(r"\b([1-5]\d\d)\b", text) if "ProxyError" in name else None
-        what = f"answered {status.group(1)} to CONNECT" if status else "refused the connection"
-        if proxy and _is_unknown_host(text):
+        status = re.match(r"([1-5]\d\d)\b", text)
+        if status:
+            what = f"answered {status.group(1)} to CONNECT"
+        elif _is_unknown_host(text):
             what = "cannot be resolved"
+        else:
+            what = "refused the connection"
         return ErrorInfo(
             f"{_proxy(proxy)} {what}",
             hint="check proxy_url (or HTTP_PROXY/HTTPS_PROXY/NO_PROXY in the environment)",
             proxy=True,
         )
     if "Server disconnected without sending a response" in text:
-        return ErrorInfo(
-            "the server closed the connection without answering",
-            hint="if this port speaks TLS, use https:// instead of http://",
-        )
+        return ErrorInfo(_CLOSED)
     if _is_refused(text):
         return ErrorInfo("connection refused")
     if _is_unknown_host(text):
         return ErrorInfo("unknown host" if not text.startswith("cannot resolve") else text)
     if "reset" in text.lower() or "Errno 104" in text:
-        return ErrorInfo("connection reset by peer")
+        return ErrorInfo(_RESET)
     if name == "TooManyRedirects":
         return ErrorInfo("too many redirects")
     if name in ("RemoteProtocolError", "LocalProtocolError"):

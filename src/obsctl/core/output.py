@@ -243,7 +243,9 @@ class Output:
         chosen = (fmt or "").lower()
         if chosen in ("", "table", "wide"):
             chosen = "text" if text is not None else "tsv"
-        return StreamWriter(self.stdout, chosen, columns, text=text, header=chosen in ("tsv", "csv") and fmt is not None)
+        return StreamWriter(
+            self.stdout, chosen, columns, text=text, header=chosen in ("tsv", "csv") and fmt is not None
+        )
 
     def render_document(self, obj: Any, fmt: str) -> None:
         """Write a whole JSON or YAML document."""

@@ -84,6 +84,11 @@ def read_config(paths: Sequence[Path]) -> ConfigDoc:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping with `contexts:`")
         unknown = set(data) - {"current-context", "contexts", "apiVersion", "kind"}
+        if unknown & {"route", "receivers", "inhibit_rules"}:
+            raise ConfigError(
+                f"{path}: this is an Alertmanager config, not an obsctl contexts file",
+                hint="pass alertmanager.yml with --am-config FILE; --config names the contexts file",
+            )
         if unknown:
             raise ConfigError(
                 f"{path}: {sorted(unknown)[0]}: unknown key",
@@ -116,6 +121,9 @@ def load_settings(
 ) -> Settings:
     """Resolve the settings for one run: file contexts, then OBSCTL_* env, then flags."""
     paths = config_paths(env, config_flag)
+    missing = [p for p in paths if config_flag and not p.exists()]
+    if missing:  # a file named on the command line must exist (the default one may be absent)
+        raise ConfigError(f"--config: {missing[0]}: no such file", hint="fix the path, or leave --config out")
     doc = read_config(paths)
     context = context_flag or env.get("OBSCTL_CONTEXT") or doc.current_context
     body: dict[str, Any] = {}
@@ -260,19 +268,18 @@ def _parse_backend(
 
 
 def check_url(url: str, where: str) -> None:
-    """Raise ConfigError unless `url` is an absolute http(s) URL with a host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
-        raise ConfigError(f"{where}: not a URL: {url!r}", hint="expected e.g. http://127.0.0.1:9090")
+    """Raise ConfigError (exit 2) unless `url` is an absolute http(s) URL with a host and valid port."""
+    from obsctl.core.urls import validate_url
+
+    validate_url(url, where)
 
 
 def _opt_url(value: Any, where: str) -> str | None:
     if value in (None, ""):
         return None
-    parts = urlsplit(str(value))
-    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
-        raise ConfigError(f"{where}: not a proxy URL: {value!r}", hint="expected e.g. http://proxy:3128")
-    return str(value)
+    from obsctl.core.urls import PROXY_SCHEMES, validate_url
+
+    return validate_url(str(value), where, schemes=PROXY_SCHEMES, example="http://proxy:3128")
 
 
 def _seconds(value: Any, where: str) -> float:

@@ -47,14 +47,6 @@ class TargetTLS:
     key_file: str | None = None
 
 
-class RequestFailed(Exception):
-    """The request did not get an answer; `info` says why in the shared wording."""
-
-    def __init__(self, info: ErrorInfo) -> None:
-        super().__init__(info.reason)
-        self.info = info
-
-
 @dataclass
 class Hops:
     """What the hops of one request cost and where they went."""
@@ -63,6 +55,15 @@ class Hops:
     ip: str | None = None
     dns_ms: float = 0.0
     resolved: bool = False
+
+
+class RequestFailed(Exception):
+    """The request did not get an answer; `info` says why in the shared wording."""
+
+    def __init__(self, info: ErrorInfo, hops: Hops | None = None) -> None:
+        super().__init__(info.reason)
+        self.info = info
+        self.hops = hops or Hops()
 
 
 @dataclass
@@ -137,9 +138,9 @@ class TargetClient:
     ) -> Iterator[Fetched]:
         """Send and yield the (streamed) final response; RequestFailed for failures, also while reading."""
         proxy: str | None = None
+        fetched = Hops()
         try:
             hdrs = {"User-Agent": self.user_agent, **(headers or {})}
-            fetched = Hops()
             while True:
                 proxy = proxy_for(url, self.proxy_url, self.env)
                 response = self._send_hop(method, url, hdrs, content, trace, proxy, fetched)
@@ -164,7 +165,12 @@ class TargetClient:
             finally:
                 response.close()
         except httpx.HTTPError as exc:
-            raise RequestFailed(describe_error(exc, proxy=proxy, timeout=self.timeout)) from None
+            raise RequestFailed(
+                describe_error(exc, proxy=proxy, timeout=self.timeout, url=url), fetched
+            ) from None
+        except RequestFailed as exc:
+            exc.hops = fetched
+            raise
 
     def _send_hop(
         self,

@@ -74,7 +74,7 @@ def peer_tls(sslobj: Any) -> tuple[str | None, float | None]:
     if sslobj is None:
         return None, None
     version = sslobj.version()
-    der = sslobj.getpeercert(binary_form=True)
+    der = sslobj.getpeercert(True)  # positional: the low-level _SSLSocket takes no keywords
     return version, (cert_not_after(der) if der else None)
 
 
@@ -119,9 +119,9 @@ def der_not_after(der: bytes) -> float | None:
         if tag != 0x30:
             return None
         tag, start, end = _tlv(der, pos)
-        if tag == 0xA0:  # explicit version
+        if tag == 0xA0:  # explicit version; then the serial number
             tag, start, end = _tlv(der, end)
-        for _field in ("serial", "signature", "issuer"):
+        for _field in ("signature", "issuer"):
             tag, start, end = _tlv(der, end)
         tag, start, end = _tlv(der, end)  # validity
         if tag != 0x30:

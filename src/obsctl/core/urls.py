@@ -44,43 +44,44 @@ def validate_url(
     """
     text = str(url).strip()
     hint = f"expected e.g. {example}"
+    shown = safe_redact_url(text)
+    bad = f"{where}: not a URL: {shown!r}"
     if not text:
         raise ConfigError(f"{where}: empty URL", hint=hint)
-    shown = safe_redact_url(text)
     try:
         parts = urlsplit(text)
     except ValueError as exc:
-        raise ConfigError(f"{where}: invalid URL {shown!r}: {_split_problem(exc)}", hint=hint) from None
+        raise ConfigError(f"{bad}: {_split_problem(exc)}", hint=hint) from None
     if "://" not in text or not parts.scheme:
-        raise ConfigError(f"{where}: {shown!r} has no scheme", hint=hint)
+        raise ConfigError(bad, hint=hint)
     if parts.scheme.lower() not in schemes:
-        raise ConfigError(
-            f"{where}: unsupported scheme {parts.scheme}:// in {shown!r}",
-            hint=f"use {' or '.join(s + '://' for s in schemes)}",
-        )
+        kind = "an http(s) URL" if schemes == HTTP_SCHEMES else f"a {'/'.join(schemes)} URL"
+        raise ConfigError(f"{where}: not {kind}: {shown!r}", hint=hint)
     host = parts.hostname
     if not host:
-        raise ConfigError(f"{where}: {shown!r} has no host", hint=hint)
+        raise ConfigError(f"{bad}: no host", hint=hint)
     if "[" in parts.netloc:
         try:
             ipaddress.IPv6Address(host.split("%", 1)[0])
         except ValueError:
-            raise ConfigError(f"{where}: invalid IPv6 address [{host}] in {shown!r}", hint=hint) from None
+            raise ConfigError(f"{bad}: invalid IPv6 address [{host}]", hint=hint) from None
     elif _BAD_HOST_CHARS.search(host):
-        raise ConfigError(f"{where}: invalid host {host!r} in {shown!r}", hint=hint)
+        raise ConfigError(f"{bad}: invalid host {host!r}", hint=hint)
     try:
         port = parts.port
     except ValueError:
         port = -1
     if port is not None and not 0 < port < 65536:
-        raise ConfigError(f"{where}: port out of range (1-65535) in {shown!r}", hint=hint)
+        raise ConfigError(f"{bad}: port out of range (1-65535)", hint=hint)
     return text
 
 
 def _split_problem(exc: ValueError) -> str:
     text = str(exc)
-    if "IPv6" in text:
+    if "Invalid IPv6 URL" in text:
         return "unbalanced '[' or ']' around an IPv6 address"
+    if "does not appear to be an IPv4 or IPv6 address" in text:
+        return f"invalid IPv6 address ({text})"
     return text
 
 

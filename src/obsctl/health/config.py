@@ -498,13 +498,17 @@ def _parse_http(body: Any, where: str) -> HttpConfig:
     )
     if "url" not in body:
         raise ConfigError(f"{where}.url: required")
-    url = _str(body["url"], f"{where}.url")
-    from urllib.parse import urlsplit
+    from obsctl.core.urls import PROXY_SCHEMES, validate_url
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"{where}.url: not an http(s) URL: {url!r}", hint="expected e.g. http://127.0.0.1:8000/health"
+    url = validate_url(
+        _str(body["url"], f"{where}.url"), f"{where}.url", example="http://127.0.0.1:8000/health"
+    )
+    if body.get("proxy_url") is not None:
+        validate_url(
+            _str(body["proxy_url"], f"{where}.proxy_url"),
+            f"{where}.proxy_url",
+            schemes=PROXY_SCHEMES,
+            example="http://proxy:3128",
         )
     method = _str(body.get("method", "GET"), f"{where}.method").upper()
     if not re.fullmatch(r"[A-Z]+", method):

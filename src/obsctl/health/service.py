@@ -72,7 +72,7 @@ def probe_env(actx: AppContext, probes: Sequence[ProbeSpec], source: str) -> Pro
                 f"{source}: probes[{spec.index}] ({spec.name}).backend.name: {exc.message}", hint=exc.hint
             ) from None
     prepare(probes)
-    return ProbeEnv(env=actx.env, clients=clients, now=actx.now)
+    return ProbeEnv(env=actx.env, clients=clients, now=actx.now, debug=actx.debug, stderr=actx.out.stderr)
 
 
 def run_once(probes: Sequence[ProbeSpec], penv: ProbeEnv, opts: HealthOptions, now_text: str) -> RunReport:

@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 from obsctl.core.errors import BackendError, UsageError
 
 if TYPE_CHECKING:
-    import httpx
-
-    from obsctl.core.http import ApiClient
+    from obsctl.core.http import ApiClient, Response
 
 API = "/api/v1"
 # Bodies above this are decoded with the cyclic GC off (research/dependencies.md s7: ~35-45 % faster).
@@ -103,7 +101,7 @@ class PromClient:
             response = self.api.request("GET", API + path, params=pairs or None, check=False)
         return self._envelope(response, expr)
 
-    def _envelope(self, response: httpx.Response, expr: str | None) -> ApiResult:
+    def _envelope(self, response: Response, expr: str | None) -> ApiResult:
         status = response.status_code
         body: Any = None
         try:
@@ -126,7 +124,7 @@ class PromClient:
             tuple(str(i) for i in body.get("infos") or ()),
         )
 
-    def _api_error(self, response: httpx.Response, body: Mapping[str, Any], expr: str | None) -> Exception:
+    def _api_error(self, response: Response, body: Mapping[str, Any], expr: str | None) -> Exception:
         kind = str(body.get("errorType") or "error")
         message = _PARAM_PREFIX.sub("", str(body.get("error") or "").strip())
         if kind == "bad_data":
@@ -228,7 +226,7 @@ def _num(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def _where(response: httpx.Response) -> str:
+def _where(response: Response) -> str:
     from obsctl.core.http import redact_url
 
     return redact_url(response.request.url.copy_with(query=None))

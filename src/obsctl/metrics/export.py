@@ -282,7 +282,7 @@ def _call(fn: Callable[..., Any], url: str, proxy: str | None, *args: Any, **kwa
         from obsctl.core.http_errors import describe_error
         from obsctl.core.urls import redact_url
 
-        info = describe_error(_root_cause(exc), proxy=proxy)
+        info = describe_error(_root_cause(exc), proxy=proxy, url=url)
         raise UnreachableError(
             f"cannot reach prometheus at {redact_url(url)}: {info.reason}",
             hint=info.hint or "is prometheus running?",

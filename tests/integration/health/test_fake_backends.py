@@ -204,7 +204,7 @@ def test_dropped_connection_is_unreachable(run_cli, make_fake_es):
     _, results = es_results(run_cli, es.url)
     assert [(r["check"], r["status"]) for r in results] == [("cluster health", "fail")]
     assert results[0]["summary"] == (
-        f"cannot reach elasticsearch at {es.url}: the server closed the connection without answering"
+        f"cannot reach elasticsearch at {es.url}: server closed the connection before sending a response"
     )
 
 

@@ -118,9 +118,9 @@ def test_reset_and_close_before_headers(run_health, target):
     )
     res = by_name(doc)
     assert res["reset"]["status"] == "fail"
-    assert res["reset"]["error"] == "connection reset by peer"
+    assert res["reset"]["error"].startswith("connection reset by peer")  # + the https:// hint
     assert res["close"]["status"] == "fail"
-    assert res["close"]["error"] == "server closed the connection before sending a response"
+    assert res["close"]["error"].startswith("server closed the connection before sending a response")
 
 
 def test_connection_refused(run_health):
@@ -202,7 +202,10 @@ def test_expired_and_self_signed_certificates_fail(run_health, tls_targets, cert
     )
     res = by_name(doc)
     assert res["expired"]["error"] == "TLS certificate verification failed: certificate has expired"
-    assert res["self-signed"]["error"] == "TLS certificate verification failed: self-signed certificate"
+    assert res["self-signed"]["error"] == (
+        "TLS certificate verification failed: self-signed certificate;"
+        " set ca_file to the CA that signed the server certificate"
+    )
     # Verification off: the request works, and the expiry is still read from the certificate.
     assert res["insecure"]["observed"]["http_status"] == 200
     assert res["insecure"]["observed"]["cert_days_left"] < 0

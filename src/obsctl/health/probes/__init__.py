@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from obsctl.core.timeparse import utcnow
 from obsctl.health.model import FAIL, Assertion, CheckResult, ProbeSpec, verdict
@@ -26,6 +26,8 @@ class ProbeEnv:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     clients: Mapping[str, ApiClient] = field(default_factory=dict)
     now: Callable[[], datetime] = utcnow
+    debug: bool = False  # `--debug`: http probes log their requests like every other client
+    stderr: IO[str] | None = None
 
 
 class ProbeFailure(Exception):

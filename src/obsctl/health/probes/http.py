@@ -1,10 +1,11 @@
 """The http probe: one request on a fresh connection, timed per phase, checked against expectations.
 
-User URLs are not configured backends, so the client is built here (not by core.http), but TLS
-follows the same rules (verification on, system + certifi CAs) and every URL, header and body excerpt
-shown is redacted. Each probe gets its own client and connection: a probe measures connect and TLS
-every time (like the blackbox exporter), and no pool is shared between concurrent probes (httpx's
-shared pool degrades above ~10 concurrent requests, research/dependencies.md).
+The client comes from the shared layer's ad-hoc target builder (core/target.py), so TLS defaults
+(verification on, system + certifi CAs), the proxy rule, redirects and error wording are the same
+as for backends and `metrics scrape`; every URL, header and body excerpt shown is redacted. Each
+probe gets its own client and connection: a probe measures DNS, connect and TLS every time (like
+the blackbox exporter), and no pool is shared between concurrent probes (httpx's shared pool
+degrades above ~10 concurrent requests, research/dependencies.md).
 
 Phases (ms): dns (name resolution), connect (TCP), tls (handshake), processing (request sent ->
 response headers), transfer (body), first_byte (start -> response headers), total.
@@ -12,21 +13,16 @@ response headers), transfer (body), first_byte (start -> response headers), tota
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import ssl
-import threading
 import time
 from datetime import datetime, timezone
 from typing import Any
 
-import httpcore
-import httpx
-
 from obsctl import __version__
-from obsctl.core.http import redact_url
+from obsctl.core.errors import ConfigError
 from obsctl.core.output import plural
+from obsctl.core.target import Hops, RequestFailed, TargetTLS, build_target_client
+from obsctl.core.tls import peer_tls, tls_context
+from obsctl.core.urls import is_secret_name, redact_url
 from obsctl.health.config import HttpConfig
 from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
 from obsctl.health.probes import (
@@ -42,82 +38,13 @@ from obsctl.health.probes import (
 
 USER_AGENT = f"obsctl-health/{__version__}"
 
-_ssl_lock = threading.Lock()
-_ssl_cache: dict[tuple[Any, ...], ssl.SSLContext] = {}
 
-
-def ssl_context(
-    insecure: bool, ca_file: str | None, cert_file: str | None, key_file: str | None
-) -> ssl.SSLContext:
-    """One SSLContext per TLS setting, shared by all probes (building one costs ~20 ms of CPU)."""
-    key = (insecure, ca_file, cert_file, key_file)
-    with _ssl_lock:
-        ctx = _ssl_cache.get(key)
-        if ctx is not None:
-            return ctx
-        if insecure:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-        else:
-            try:
-                ctx = ssl.create_default_context(cafile=os.path.expanduser(ca_file) if ca_file else None)
-            except (OSError, ssl.SSLError) as exc:
-                raise ProbeFailure(f"cannot load ca_file {ca_file}: {exc}") from None
-            if not ca_file:
-                try:
-                    import certifi
-
-                    ctx.load_verify_locations(certifi.where())
-                except Exception:  # noqa: BLE001 - the system store alone is fine
-                    pass
-        if cert_file and key_file:
-            try:
-                ctx.load_cert_chain(os.path.expanduser(cert_file), os.path.expanduser(key_file))
-            except (OSError, ssl.SSLError) as exc:
-                raise ProbeFailure(f"cannot load client certificate {cert_file}: {exc}") from None
-        _ssl_cache[key] = ctx
-        return ctx
-
-
-class _TimedBackend(httpcore.SyncBackend):
-    """httpcore's socket backend with name resolution timed on its own (the dns phase)."""
-
-    def __init__(self, timings: dict[str, float], observed: dict[str, Any]) -> None:
-        self.timings = timings
-        self.observed = observed
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
-        started = time.perf_counter()
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from None
-        resolved = time.perf_counter()
-        self.timings["dns"] = self.timings.get("dns", 0.0) + (resolved - started) * 1000
-        infos.sort(key=lambda i: i[0] != socket.AF_INET)  # prefer IPv4, fall back to IPv6
-        last: Exception | None = None
-        for info in infos:
-            ip = str(info[4][0])
-            try:
-                stream = super().connect_tcp(ip, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-                continue
-            self.observed["ip"] = ip
-            self.timings["connect"] = (
-                self.timings.get("connect", 0.0) + (time.perf_counter() - resolved) * 1000
-            )
-            return stream
-        assert last is not None
-        raise last
+def ssl_context(insecure: bool, ca_file: str | None, cert_file: str | None, key_file: str | None) -> Any:
+    """The shared TLS context for these settings (built once, reused by every probe)."""
+    try:
+        return tls_context(insecure=insecure, ca_file=ca_file, cert_file=cert_file, key_file=key_file)
+    except ConfigError as exc:
+        raise ProbeFailure(exc.message) from None
 
 
 class _Tracer:
@@ -141,7 +68,9 @@ class _Tracer:
         if began is None:
             return
         ms = (now - began) * 1000
-        if step == "connection.start_tls":
+        if step == "connection.connect_tcp":
+            self.timings["connect"] = self.timings.get("connect", 0.0) + ms
+        elif step == "connection.start_tls":
             self.timings["tls"] = self.timings.get("tls", 0.0) + ms
             _peer_certificate(info.get("return_value"), self.observed)
         elif step in ("http11.receive_response_headers", "http2.receive_response_headers"):
@@ -155,25 +84,13 @@ class _Tracer:
 
 
 def _peer_certificate(stream: Any, observed: dict[str, Any]) -> None:
+    """TLS version and certificate expiry of the connection (unknown expiry is simply left out)."""
     try:
-        _read_certificate(stream, observed)
+        version, not_after = peer_tls(stream.get_extra_info("ssl_object"))
     except Exception:  # noqa: BLE001 - certificate details are a bonus, never a reason to fail
-        pass
-
-
-def _read_certificate(stream: Any, observed: dict[str, Any]) -> None:
-    sslobj = stream.get_extra_info("ssl_object")
-    if sslobj is None:
         return
-    observed["tls_version"] = sslobj.version()
-    not_after: float | None = None
-    cert = sslobj.getpeercert()
-    if cert and cert.get("notAfter"):
-        not_after = ssl.cert_time_to_seconds(str(cert["notAfter"]))
-    else:
-        der = sslobj.getpeercert(True)
-        if der:
-            not_after = _not_after_from_der(der)
+    if version:
+        observed["tls_version"] = version
     if not_after is not None:
         observed["cert_not_after"] = (
             datetime.fromtimestamp(not_after, timezone.utc).isoformat().replace("+00:00", "Z")
@@ -181,51 +98,12 @@ def _read_certificate(stream: Any, observed: dict[str, Any]) -> None:
         observed["cert_days_left"] = round((not_after - time.time()) / 86400, 1)
 
 
-def _not_after_from_der(der: bytes) -> float | None:
-    """Expiry of an unverified certificate (verification off): via cryptography when present."""
-    try:
-        from cryptography import x509
-    except ImportError:
-        return _not_after_stdlib(der)
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
-        return None
-    return float(cert.not_valid_after_utc.timestamp())
-
-
-def _not_after_stdlib(der: bytes) -> float | None:
-    import tempfile
-
-    decode = getattr(getattr(ssl, "_ssl", None), "_test_decode_cert", None)
-    if decode is None:
-        return None
-    with tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False) as fh:
-        fh.write(ssl.DER_cert_to_PEM_cert(der))
-        path = fh.name
-    try:
-        info = decode(path)
-        return float(ssl.cert_time_to_seconds(info["notAfter"]))
-    except Exception:  # noqa: BLE001 - best effort only
-        return None
-    finally:
-        os.unlink(path)
-
-
-def _transport(cfg: HttpConfig, timings: dict[str, float], observed: dict[str, Any]) -> httpx.HTTPTransport:
-    ctx = ssl_context(cfg.insecure, cfg.ca_file, cfg.cert_file, cfg.key_file)
-    if cfg.proxy_url:
-        # Through a proxy the phases are the proxy's; keep httpx's own proxy support.
-        return httpx.HTTPTransport(verify=ctx, proxy=cfg.proxy_url, trust_env=False)
-    transport = httpx.HTTPTransport(verify=ctx, trust_env=False)
-    # httpx offers no network_backend argument; swap in the same pool with a timed backend.
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=ctx,
-        max_connections=1,
-        max_keepalive_connections=0,
-        network_backend=_TimedBackend(timings, observed),
-    )
-    return transport
+def _hops_observed(hops: Hops, timings: dict[str, float], observed: dict[str, Any]) -> None:
+    """The dns phase and the address connected to, from the shared client's hops."""
+    if hops.resolved:
+        timings["dns"] = hops.dns_ms
+    if hops.ip:
+        observed["ip"] = hops.ip
 
 
 def _matches_status(status: int, expected: tuple[str, ...]) -> bool:
@@ -243,10 +121,10 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
     shown_url = redact_url(cfg.url)
     check = f"{cfg.method} {shown_url}"
     secrets: list[str] = []
-    headers = {"User-Agent": USER_AGENT}
+    headers = {}
     for name, secret in cfg.headers:
         value = read_secret(secret, penv.env, f"{spec.name}.http.headers.{name}") or ""
-        if secret.secret or re.search(r"auth|token|secret|key|cookie|passw", name, re.I):
+        if secret.secret or is_secret_name(name):
             secrets.append(value.split(" ", 1)[-1])
         headers[name] = value
     timings: dict[str, float] = {}
@@ -254,63 +132,48 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
     tracer = _Tracer(timings, observed)
     body = b""
     truncated = False
-    transport = _transport(cfg, timings, observed)
+    ssl_context(cfg.insecure, cfg.ca_file, cfg.cert_file, cfg.key_file)  # a bad CA file fails the probe
+    client = build_target_client(
+        timeout=timeout,
+        env=penv.env,
+        tls=TargetTLS(cfg.insecure, cfg.ca_file, cfg.cert_file, cfg.key_file),
+        proxy_url=cfg.proxy_url,
+        follow_redirects=cfg.follow_redirects,
+        max_redirects=cfg.max_redirects,
+        resolve_first=True,
+        debug=penv.debug,
+        stderr=penv.stderr,
+        user_agent=USER_AGENT,
+        secret_headers=[n for n, sec in cfg.headers if sec.secret or is_secret_name(n)],
+    )
     started = time.perf_counter()
     try:
-        with httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=cfg.follow_redirects,
-            max_redirects=cfg.max_redirects,
-            trust_env=False,
-        ) as client:
-            request = client.build_request(
-                cfg.method, cfg.url, headers=headers, content=cfg.body, extensions={"trace": tracer}
-            )
-            started = time.perf_counter()
-            response = client.send(request, stream=True)
-            try:
-                body_started = time.perf_counter()
-                for chunk in response.iter_bytes():
-                    room = cfg.max_body_bytes - len(body)
-                    body += chunk[:room]
-                    if len(chunk) > room:
-                        truncated = True
-                        break
-                transfer_ms = (time.perf_counter() - body_started) * 1000
-                history = response.history
-            finally:
-                response.close()
-    except httpx.TooManyRedirects:
-        return [
-            _fail(
-                spec, check, shown_url, f"more than {cfg.max_redirects} redirects", started, timings, observed
-            )
-        ]
-    except httpx.TimeoutException as exc:
-        what = {
-            "ConnectTimeout": "connect",
-            "ReadTimeout": "read",
-            "WriteTimeout": "write",
-            "PoolTimeout": "pool",
-        }.get(type(exc).__name__, "request")
-        return [
-            _fail(
-                spec, check, shown_url, f"timed out ({what}) after {timeout:g}s", started, timings, observed
-            )
-        ]
-    except httpx.HTTPError as exc:
-        return [_fail(spec, check, shown_url, _reason(exc), started, timings, observed)]
+        with client, client.open(cfg.method, cfg.url, headers=headers, content=cfg.body, trace=tracer) as got:
+            response = got.response
+            body_started = time.perf_counter()
+            for chunk in response.iter_bytes():
+                room = cfg.max_body_bytes - len(body)
+                body += chunk[:room]
+                if len(chunk) > room:
+                    truncated = True
+                    break
+            transfer_ms = (time.perf_counter() - body_started) * 1000
+    except RequestFailed as exc:
+        _hops_observed(exc.hops, timings, observed)
+        reason = exc.info.reason + (f"; {exc.info.hint}" if exc.info.hint else "")
+        return [_fail(spec, check, shown_url, reason, started, timings, observed)]
+    _hops_observed(got.hops, timings, observed)
+    history_len = got.hops.redirects
     total_ms = (time.perf_counter() - started) * 1000
     timings["transfer"] = transfer_ms
     if tracer.first_byte is not None:
         timings["first_byte"] = (tracer.first_byte - started) * 1000
     timings["total"] = total_ms
     observed["http_status"] = response.status_code
-    observed["redirects"] = len(history)
+    observed["redirects"] = history_len
     observed["body_bytes"] = len(body)
-    if history:
-        observed["final_url"] = redact_url(str(response.url))
+    if history_len:
+        observed["final_url"] = redact_url(got.url)
     assertions = _assess(
         cfg, response.status_code, body, truncated, response.encoding or "utf-8", total_ms, observed
     )
@@ -428,27 +291,3 @@ def _fail(
     return error_result(
         spec, check, reason, target=target, duration_ms=total, phases=_phases(timings), observed=observed
     )
-
-
-def _reason(exc: httpx.HTTPError) -> str:
-    text = str(exc) or type(exc).__name__
-    if "CERTIFICATE_VERIFY_FAILED" in text:
-        m = re.search(r"certificate verify failed: ([^(]+)", text)
-        return "TLS certificate verification failed" + (f": {m.group(1).strip()}" if m else "")
-    if isinstance(exc, httpx.ConnectError):
-        if "Connection refused" in text or "Errno 111" in text:
-            return "connection refused"
-        if text.startswith("cannot resolve"):
-            return text
-        if "reset" in text.lower():
-            return "connection reset by peer"
-        return f"connect failed: {text}"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        if "without sending" in text or "Server disconnected" in text:
-            return "server closed the connection before sending a response"
-        return f"protocol error: {text}"
-    if isinstance(exc, httpx.ReadError):
-        if "reset" in text.lower() or "Errno 104" in text:
-            return "connection reset by peer"
-        return f"read failed: {text}"
-    return f"{type(exc).__name__}: {text}"

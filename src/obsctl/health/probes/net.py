@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import ssl
 import time
 
 from obsctl.health.config import DnsConfig, PostgresConfig, RedisConfig, TcpConfig
@@ -60,14 +59,12 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
         with sock:
             conn: socket.socket = sock
             if cfg.tls:
-                ctx = ssl.create_default_context()
-                if cfg.insecure:
-                    ctx.check_hostname = False
-                    ctx.verify_mode = ssl.CERT_NONE
+                from obsctl.core.tls import TLSFailure, wrap_socket
+
                 try:
-                    conn = ctx.wrap_socket(sock, server_hostname=cfg.host)
-                except ssl.SSLError as exc:
-                    raise _Failed(f"TLS handshake failed: {exc.reason or exc}") from None
+                    conn = wrap_socket(sock, cfg.host, insecure=cfg.insecure)
+                except TLSFailure as exc:
+                    raise _Failed(str(exc)) from None
             if cfg.send is not None:
                 conn.sendall(cfg.send.encode())
             reply = ""

@@ -18,33 +18,7 @@ import pytest
 
 from tests.integration.servers import Server, require, start_alertmanager, start_prometheus, wait_until
 
-LIVE_AM_CONFIG = """route:
-  receiver: default
-  group_by: [alertname]
-  group_wait: 1h
-  routes:
-    - matchers: ['severity="critical"']
-      receiver: pager
-    - matchers: ['team=~"db|storage"']
-      receiver: dba
-      continue: true
-    - matchers: ['team="storage"']
-      receiver: storage
-      group_by: [alertname, team]
-    - matchers: ['team="all"']
-      receiver: everything
-      group_by: ['...']
-receivers:
-  - name: default
-  - name: pager
-  - name: dba
-  - name: storage
-  - name: everything
-inhibit_rules:
-  - source_matchers: ['severity="critical"']
-    target_matchers: ['severity="warning"']
-    equal: [cluster]
-"""
+LIVE_AM_CONFIG = (Path(__file__).parents[2] / "fixtures" / "alertmanager" / "routing.yml").read_text()
 
 RULES = """groups:
   - name: live-coverage

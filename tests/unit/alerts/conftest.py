@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,12 +11,9 @@ import pytest
 from obsctl.alerts.client import AlertmanagerClient
 from obsctl.core.http import build_client
 from obsctl.core.settings import BackendSettings
+from tests.fakes.alertmanager import FIXTURES, fixture_json
 
-FIXTURES = Path(__file__).parents[2] / "fixtures" / "alertmanager_live"
-
-
-def fixture_json(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text())
+__all__ = ["FIXTURES", "fixture_json"]
 
 
 Handler = Callable[[httpx.Request], httpx.Response]

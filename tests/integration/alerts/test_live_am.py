@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from obsctl.alerts.client import AlertmanagerClient
-from obsctl.alerts.live import DRILL_LABEL, DrillOptions, run_drill
+from obsctl.alerts.drill import DRILL_LABEL, DrillOptions, run_drill
 from obsctl.core.errors import BackendError
 from obsctl.core.http import build_client
 from obsctl.core.settings import BackendSettings
@@ -314,7 +314,17 @@ def test_drill_against_a_different_file_exits_1_and_cleans_up(run_cli, live_am, 
         "receivers: [{name: default}, {name: storage}]\n",
     )
     result = run_cli(
-        ["alerts", "fire", "--drill", "LiveDrillDiff", "team=storage", "--config", str(other), "-o", "table"],
+        [
+            "alerts",
+            "fire",
+            "--drill",
+            "LiveDrillDiff",
+            "team=storage",
+            "--am-config",
+            str(other),
+            "-o",
+            "table",
+        ],
         env=am_env(live_am),
     )
     assert result.exit_code == 1

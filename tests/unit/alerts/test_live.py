@@ -8,48 +8,23 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from obsctl.alerts import live
+from obsctl.alerts import drill as drill_mod
+from obsctl.alerts.drill import DRILL_LABEL, DrillOptions, run_drill
+from obsctl.alerts.firing import build_fire_spec, parse_alert_labels, parse_annotations
 from obsctl.alerts.live import (
-    DRILL_LABEL,
-    DrillOptions,
     ListOptions,
-    build_fire_spec,
     build_silence_spec,
     expire_silences,
     list_silences,
-    parse_alert_labels,
-    parse_annotations,
     parse_filter_args,
-    run_drill,
 )
 from obsctl.core.errors import BackendError, UsageError
-
-from .fake_am import FakeAM
+from tests.fakes.alertmanager import FIXTURES
+from tests.fakes.alertmanager import FakeAlertmanager as FakeAM
 
 NOW = datetime(2026, 1, 2, 3, 0, tzinfo=timezone.utc)
 
-CONFIG = """route:
-  receiver: default
-  group_by: [alertname]
-  routes:
-    - matchers: ['severity="critical"']
-      receiver: pager
-    - matchers: ['team=~"db|storage"']
-      receiver: dba
-      continue: true
-    - matchers: ['team="storage"']
-      receiver: storage
-      group_by: [alertname, team]
-receivers:
-  - name: default
-  - name: pager
-  - name: dba
-  - name: storage
-inhibit_rules:
-  - source_matchers: ['severity="critical"']
-    target_matchers: ['severity="warning"']
-    equal: [cluster]
-"""
+CONFIG = (FIXTURES / "routing.yml").read_text()
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -310,7 +285,7 @@ def test_drill_says_loudly_when_the_silence_cannot_be_expired():
 
 def test_ctrl_c_during_cleanup_is_held_until_cleanup_is_done():
     hit = None
-    with live._deferred_interrupts() as held:
+    with drill_mod._deferred_interrupts() as held:
         os.kill(os.getpid(), signal.SIGINT)
         hit = list(held)
     assert hit == [True]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.fakes.alertmanager import FakeAlertmanager
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "alertmanager"
 KUBE = str(FIXTURES / "kube_prometheus_alertmanager.yaml")
 NESTED = str(FIXTURES / "differential" / "nested_continue.yml")
@@ -41,13 +43,13 @@ def _write(tmp_path: Path, name: str, text: str) -> str:
 
 
 def test_test_prints_receivers_piped(run_cli) -> None:  # type: ignore[no-untyped-def]
-    r = run_cli(["alerts", "test", "--config", KUBE, "severity=critical", "alertname=X"])
+    r = run_cli(["alerts", "test", "--am-config", KUBE, "severity=critical", "alertname=X"])
     assert r.exit_code == 0, r.output
     assert r.stdout.split("\t")[0] == "Critical"
 
 
 def test_test_json_shape(run_cli) -> None:  # type: ignore[no-untyped-def]
-    r = run_cli(["alerts", "test", "--config", NESTED, "team=db", "severity=critical", "-o", "json"])
+    r = run_cli(["alerts", "test", "--am-config", NESTED, "team=db", "severity=critical", "-o", "json"])
     doc = json.loads(r.stdout)
     assert doc["receivers"] == ["db-pager", "db-slack", "storage-pager", "storage-catchall"]
     assert set(doc["routes"][0]) == {
@@ -66,10 +68,12 @@ def test_test_json_shape(run_cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_test_expect_mismatch_exits_1_with_diff(run_cli) -> None:  # type: ignore[no-untyped-def]
-    ok = run_cli(["alerts", "test", "--config", NESTED, "--expect", "pager,last-resort", "severity=critical"])
+    ok = run_cli(
+        ["alerts", "test", "--am-config", NESTED, "--expect", "pager,last-resort", "severity=critical"]
+    )
     assert ok.exit_code == 0, ok.output
     bad = run_cli(
-        ["alerts", "test", "--config", NESTED, "--expect", "last-resort,pager", "severity=critical"]
+        ["alerts", "test", "--am-config", NESTED, "--expect", "last-resort,pager", "severity=critical"]
     )
     assert bad.exit_code == 1
     assert "- pager   (expected)" in bad.stderr and "+ pager   (got)" in bad.stderr
@@ -77,14 +81,14 @@ def test_test_expect_mismatch_exits_1_with_diff(run_cli) -> None:  # type: ignor
 
 
 def test_test_tree_and_at(run_cli) -> None:  # type: ignore[no-untyped-def]
-    r = run_cli(["alerts", "test", "--config", DEEP, "--tree", "a=1", "b=1", "c=1", "d=1"])
+    r = run_cli(["alerts", "test", "--am-config", DEEP, "--tree", "a=1", "b=1", "c=1", "d=1"])
     assert r.exit_code == 0
     assert '{d="1"}  → d1' in r.stdout and "◀ matched" in r.stdout and "a12" not in r.stdout
     r = run_cli(
         [
             "alerts",
             "test",
-            "--config",
+            "--am-config",
             DEEP,
             "--at",
             "2026-01-03T10:00:00Z",
@@ -105,7 +109,7 @@ def test_test_firing_inhibition(run_cli, tmp_path: Path) -> None:  # type: ignor
         [
             "alerts",
             "test",
-            "--config",
+            "--am-config",
             KUBE,
             "-o",
             "json",
@@ -121,7 +125,7 @@ def test_test_firing_inhibition(run_cli, tmp_path: Path) -> None:  # type: ignor
 
 
 def test_bad_label_arg_is_usage_error(run_cli) -> None:  # type: ignore[no-untyped-def]
-    r = run_cli(["alerts", "test", "--config", KUBE, "severity!=critical"])
+    r = run_cli(["alerts", "test", "--am-config", KUBE, "severity!=critical"])
     assert r.exit_code == 2 and "key=value" in r.stderr
 
 
@@ -150,8 +154,8 @@ def test_case_file_table_json_junit(run_cli, tmp_path: Path) -> None:  # type: i
         failed = [tc for tc in suite.iter("testcase") if tc.find("failure") is not None]
         assert [tc.get("name") for tc in failed] == ["wrong on purpose"]
 
-        # --config wins over the file's config:
-        r = run_cli(["alerts", "test", "-f", str(cases), "--config", KUBE, "-o", "json"])
+        # --am-config wins over the file's config:
+        r = run_cli(["alerts", "test", "-f", str(cases), "--am-config", KUBE, "-o", "json"])
         assert json.loads(r.stdout)["cases"][4]["receivers"] == ["Default"]
     finally:
         cases.unlink()
@@ -211,11 +215,11 @@ def test_invalid_case_file_names_case_and_field(run_cli, tmp_path: Path) -> None
 
 
 def test_routes_tree_and_json(run_cli) -> None:  # type: ignore[no-untyped-def]
-    r = run_cli(["alerts", "routes", "--config", NESTED])
+    r = run_cli(["alerts", "routes", "--am-config", NESTED])
     assert r.exit_code == 0
     assert r.stdout.splitlines()[0].startswith("route  → root")
     assert '├── {team="db"}  → db  continue' in r.stdout
-    doc = json.loads(run_cli(["alerts", "routes", "--config", NESTED, "-o", "json"]).stdout)
+    doc = json.loads(run_cli(["alerts", "routes", "--am-config", NESTED, "-o", "json"]).stdout)
     assert doc["receiver"] == "root" and doc["routes"][0]["routes"][0]["receiver"] == "db-pager"
 
 
@@ -250,18 +254,12 @@ def test_diff(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
 
 
 def _fake_am(config_text: str) -> httpx.MockTransport:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/api/v2/status":
-            return httpx.Response(
-                200, json={"config": {"original": config_text}, "versionInfo": {"version": "0.27.0"}}
-            )
-        if request.url.path == "/api/v2/alerts":
-            return httpx.Response(
-                200, json=[{"labels": {"alertname": "X", "severity": "critical"}, "fingerprint": "abc"}]
-            )
-        return httpx.Response(404)
-
-    return httpx.MockTransport(handler)
+    firing = {
+        "labels": {"alertname": "X", "severity": "critical"},
+        "fingerprint": "abc",
+        "status": {"state": "active"},
+    }
+    return FakeAlertmanager(config_text, alerts=[firing]).transport()
 
 
 def test_live_config_and_live_diff(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
