@@ -58,7 +58,7 @@ def test_amtool_and_obsctl_accept_alertmanager_config(deploy, run_cli):
 
 def test_routing_critical_to_pagerduty_warning_to_slack(deploy, run_cli):
     am = str(deploy / "alertmanager.yml")
-    critical = run_cli(["alerts", "test", "--config", am, "severity=critical", "alertname=InstanceDown"])
-    warning = run_cli(["alerts", "test", "--config", am, "severity=warning", "alertname=HighLatencyP95"])
+    critical = run_cli(["alerts", "test", "--am-config", am, "severity=critical", "alertname=InstanceDown"])
+    warning = run_cli(["alerts", "test", "--am-config", am, "severity=warning", "alertname=HighLatencyP95"])
     assert "pagerduty-critical" in critical.stdout, critical.output
     assert "slack-warning" in warning.stdout, warning.output
