@@ -51,6 +51,7 @@ Exit status: 0 applied or already instrumented, 2 unknown layout or refused.
 \b
 Examples:
   obsctl instrument init --dry-run
+  obsctl instrument init --dry-run --show-new | less
   obsctl instrument init --app myservice.main:create_app --sentry
   obsctl instrument init services/api --no-ops""",
 )
@@ -68,6 +69,9 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Edit files with uncommitted changes; overwrite edited generated files.")
     ] = False,
+    show_new: Annotated[
+        bool, typer.Option("--show-new", help="With --dry-run, also print new files as diffs from /dev/null.")
+    ] = False,
 ) -> None:
     from obsctl.instrument.build import InitOptions, init_plan
     from obsctl.instrument.detect import detect
@@ -81,7 +85,7 @@ def init(
     if plan.noop:
         out.info("already instrumented: nothing to change")
         return
-    _show(out, plan, dry_run)
+    _show(out, plan, dry_run, show_new)
     if dry_run:
         out.info("dry run: nothing written")
         return
@@ -104,7 +108,7 @@ def _install_hint(det: Any) -> str:
     return "pip install -e ."
 
 
-def _show(out: Any, plan: Any, dry_run: bool) -> None:
+def _show(out: Any, plan: Any, dry_run: bool, show_new: bool) -> None:
     if plan.deps_added:
         out.info("dependencies to add: " + ", ".join(f"{n}{s}" for n, s in plan.deps_added))
     for note in plan.notes:
@@ -115,7 +119,7 @@ def _show(out: Any, plan: Any, dry_run: bool) -> None:
         for p in new:
             out.info(f"  {p.as_posix()}")
     if dry_run:
-        diff = plan.diff()
+        diff = plan.diff(include_new=show_new)
         if diff:
             out.write(diff.rstrip("\n"))
 

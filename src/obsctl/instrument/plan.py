@@ -52,16 +52,17 @@ class Plan:
     def new_files(self) -> list[Path]:
         return [c.path for c in self.changes if c.kind == "new"]
 
-    def diff(self) -> str:
-        """Unified diff of edits and deletions (new files are listed, not dumped)."""
+    def diff(self, include_new: bool = False) -> str:
+        """Unified diff of edits and deletions; new files too (from /dev/null) with include_new."""
         chunks: list[str] = []
         for c in self.changes:
-            if c.kind == "new":
+            if c.kind == "new" and not include_new:
                 continue
             before = (c.before or "").splitlines(keepends=True)
             after = (c.after or "").splitlines(keepends=True)
             to = "/dev/null" if c.after is None else f"b/{c.path.as_posix()}"
-            lines = difflib.unified_diff(before, after, f"a/{c.path.as_posix()}", to)
+            src = "/dev/null" if c.before is None else f"a/{c.path.as_posix()}"
+            lines = difflib.unified_diff(before, after, src, to)
             chunks.extend(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
         return "".join(chunks)
 

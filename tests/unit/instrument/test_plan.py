@@ -54,3 +54,8 @@ def test_diff_lists_edits_not_new_files(tmp_path):
                                         FileChange(Path("n.py"), None, "z\n", True)])
     assert plan.diff() == "--- a/a.py\n+++ b/a.py\n@@ -1 +1,2 @@\n x\n+y\n"
     assert plan.new_files() == [Path("n.py")]
+
+
+def test_diff_can_include_new_files(tmp_path):
+    plan = Plan(root=tmp_path, changes=[FileChange(Path("n.py"), None, "z\n", True)])
+    assert plan.diff(include_new=True) == "--- /dev/null\n+++ b/n.py\n@@ -0,0 +1 @@\n+z\n"
