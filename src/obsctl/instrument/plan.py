@@ -129,12 +129,13 @@ def find_manifest(root: Path) -> Path | None:
     return None
 
 
-def manifest_text(generated: dict[Path, str], edits: dict[str, Any], options: dict[str, Any]) -> str:
+def manifest_text(hashes: dict[str, str], edits: dict[str, Any], options: dict[str, Any]) -> str:
+    """The manifest: sha256 per generated file (relative posix path) and the undo record per edit."""
     data = {
         "version": MANIFEST_VERSION,
         "tool": "obsctl instrument init",
         "options": options,
-        "generated": {p.as_posix(): sha(t) for p, t in sorted(generated.items())},
+        "generated": dict(sorted(hashes.items())),
         "edits": edits,
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"

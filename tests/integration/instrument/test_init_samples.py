@@ -268,3 +268,15 @@ def test_remove_dry_run_writes_nothing(run_cli, sample):
     assert result.exit_code == 0, result.output
     assert "-instrument(app)" in result.stdout and "dry run: nothing written" in result.stderr
     assert samples.snapshot(root) == before
+
+
+def test_files_of_an_earlier_run_stay_tracked_for_remove(run_cli, sample):
+    root = sample("fastapi-pep621")
+    before = samples.snapshot(root)
+    assert run_cli(["instrument", "init", str(root)]).exit_code == 0
+    samples.git(root, "add", "-A")
+    samples.git(root, "commit", "-qm", "instrumented")
+    assert run_cli(["instrument", "init", str(root), "--no-ops", "--sentry"]).exit_code == 0
+    assert (root / "shop/observability/sentry.py").is_file()
+    assert run_cli(["instrument", "remove", str(root)]).exit_code == 0
+    assert samples.snapshot(root) == before
