@@ -136,6 +136,8 @@ def _plan_generated(plan: Plan, root: Path, path: Path, text: str, recorded: str
         return
     if recorded is None and not force:
         raise UsageError(f"{path} exists and was not written by obsctl", hint="move it away, or pass --force to replace it")
+    if recorded is not None and sha(current) != recorded and sha(text) == recorded and not force:
+        return  # the user edited it and obsctl has nothing new for it: keep theirs, nothing to do
     if recorded is not None and sha(current) != recorded and not force:
         raise UsageError(
             f"{path} was edited since obsctl generated it: refusing to overwrite your changes",

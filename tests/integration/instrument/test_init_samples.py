@@ -159,12 +159,17 @@ def test_edited_generated_file_is_never_overwritten_or_deleted(run_cli, sample):
     assert run_cli(["instrument", "init", str(root)]).exit_code == 0
     health = root / "observability/health.py"
     health.write_text(health.read_text() + "\n# my own check\n")
+    web = root / "observability/web.py"
+    web.write_text(web.read_text() + "\n# my own hook\n")
     samples.git(root, "add", "-A")
     samples.git(root, "commit", "-qm", "mine")
-    again = run_cli(["instrument", "init", str(root), "--sentry"])
+    same = run_cli(["instrument", "init", str(root)])
+    assert same.exit_code == 0 and "already instrumented" in same.stderr, same.output
+    again = run_cli(["instrument", "init", str(root), "--sentry"])  # web.py would change: refused
     assert again.exit_code == 2
-    assert "observability/health.py was edited" in again.stderr
-    assert health.read_text().endswith("# my own check\n")
+    assert "observability/web.py was edited" in again.stderr
+    assert health.read_text().endswith("# my own check\n") and web.read_text().endswith("# my own hook\n")
+    assert not (root / "observability/sentry.py").exists(), "a refused run must write nothing"
     removed = run_cli(["instrument", "remove", str(root)])
     assert removed.exit_code == 2 and "refusing to delete" in removed.stderr
     assert health.exists()
