@@ -182,6 +182,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")
 
 application = get_wsgi_application()
 ''',
+    "site_conf/asgi.py": '''"""ASGI config."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")
+
+application = get_asgi_application()
+''',
     "tests/test_books.py": '''import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_conf.settings")

@@ -113,6 +113,16 @@ def test_init_then_remove_round_trip(run_cli, sample, name):
     assert left == [], f"remove left {left}"
 
 
+def test_django_wsgi_and_asgi_both_get_the_call(run_cli, sample):
+    root = sample("django")
+    result = run_cli(["instrument", "init", str(root), "--dry-run", "--no-ops"])
+    assert result.exit_code == 0, result.output
+    for name in ("wsgi", "asgi"):
+        hunk = result.stdout.split(f"+++ b/site_conf/{name}.py")[1].split("--- a/")[0]
+        assert [x for x in hunk.splitlines() if x.startswith("+")] == [
+            "+from site_conf.observability import instrument", "+instrument()"]
+
+
 def test_edits_are_one_import_and_one_call(run_cli, sample):
     root = sample("fastapi-pep621")
     result = run_cli(["instrument", "init", str(root), "--dry-run", "--no-ops"])
