@@ -276,6 +276,8 @@ def detect(root: Path, app_spec: str | None = None) -> Detection:
     apps = choose_apps(candidates, mounted, serving, app_spec)
     framework = apps[0].framework
     package_dir, base = package_location(root, apps[0].file)
+    if "sqlmodel" in imports or "sqlmodel" in declared:
+        imports.add("sqlalchemy")  # SQLModel is SQLAlchemy underneath
     clients = tuple(c for c in CLIENT_MODULES if c in imports or norm(c) in declared
                     or (c == "psycopg" and "psycopg-binary" in declared))
     name = meta.get("name") or root.name

@@ -64,6 +64,9 @@ def parse_command(command: str, source: str) -> Serving | None:
         if name in SERVERS or (name == "-m" and i + 1 < len(tokens) and tokens[i + 1] in SERVERS):
             server = tokens[i + 1] if name == "-m" else name
             return _server_args(server, tokens[i + 1 :], command, source)
+        if name == "fastapi" and i + 1 < len(tokens) and tokens[i + 1] in ("run", "dev"):
+            # FastAPI's own CLI serves with uvicorn; it finds `app` in the given file itself
+            return _server_args("uvicorn", tokens[i + 2 :], command, source)
         if name == "manage.py" and "runserver" in tokens[i + 1 :]:
             return Serving("django", command, source)
         if name == "flask" and "run" in tokens[i + 1 :]:

@@ -73,6 +73,7 @@ def test_no_dependency_declaration_is_a_usage_error(tmp_path):
         ("gunicorn -w 4 -k uvicorn.workers.UvicornWorker app.main:app", "gunicorn", "app.main:app", 4),
         ("python -m uvicorn svc:app --workers=2 --port 80", "uvicorn", "svc:app", 2),
         ("exec gunicorn 'pkg:create_app()' --bind 0.0.0.0:80", "gunicorn", "pkg:create_app()", None),
+        ("fastapi run --workers 4 app/main.py", "uvicorn", None, 4),
     ],
 )
 def test_parse_command(line, server, spec, workers):
