@@ -161,7 +161,9 @@ def _plan_edit(plan: Plan, root: Path, path: Path, edit: Any, edits: dict[str, A
 
 def remove_plan(root: Path, force: bool = False) -> Plan:
     """Delete the generated files and undo the edits, as recorded in the manifest."""
-    root = root.resolve()
+    from obsctl.instrument.detect import project_root
+
+    root = project_root(root)
     obs_dir = find_manifest(root)
     if obs_dir is None:
         raise UsageError(f"{root} is not instrumented by obsctl (no observability/{MANIFEST_NAME})",

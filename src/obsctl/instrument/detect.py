@@ -263,13 +263,25 @@ def package_location(root: Path, app_file: Path) -> tuple[Path, str]:
     return (src / parts[0]).relative_to(root), parts[0]
 
 
+def project_root(path: Path) -> Path:
+    """`path`, or the nearest parent declaring the project (pyproject.toml, requirements*.txt),
+    so the commands work from any folder inside it; never above the git work tree."""
+    path = path.resolve()
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory", hint="run inside the service's repository or pass its path")
+    for candidate in (path, *path.parents):
+        if (candidate / "pyproject.toml").is_file() or any(candidate.glob("requirements*.txt")):
+            return candidate
+        if (candidate / ".git").exists():
+            break
+    return path
+
+
 def detect(root: Path, app_spec: str | None = None) -> Detection:
     """Everything the plan needs, read from the project at `root`."""
     from obsctl.instrument.deps import read_packaging
 
-    root = root.resolve()
-    if not root.is_dir():
-        raise UsageError(f"{root} is not a directory", hint="run inside the service's repository or pass its path")
+    root = project_root(root)
     packaging, meta, declared = read_packaging(root)
     candidates, imports, mounted = scan(root)
     serving = serving_mod.detect_serving(root)

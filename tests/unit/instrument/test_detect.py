@@ -97,3 +97,12 @@ def test_get_application_factory_called_at_module_level(tmp_path):
     target = det.apps[0]
     assert (target.factory, target.attr, target.spec) == ("get_application", "application", "app.main:get_application")
     assert det.obs_module == "app.observability"
+
+
+def test_runs_from_a_subfolder_of_the_project(tmp_path):
+    _write(tmp_path, {
+        "requirements.txt": "flask\n",
+        "web/app.py": "from flask import Flask\napp = Flask(__name__)\n",
+    })
+    det = detect(tmp_path / "web")
+    assert det.root == tmp_path.resolve() and det.apps[0].spec == "web.app:app"
