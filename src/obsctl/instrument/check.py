@@ -122,12 +122,26 @@ def python_for(root: Path) -> str:
     return sys.executable
 
 
+CHECK_WORKERS = 2  # enough to prove metrics add up across workers, light on a small machine
+
+
 def app_command(det: Detection, port: int, cmd: str | None) -> list[str]:
-    """The command that serves the app on 127.0.0.1:port (one worker, no reloader)."""
+    """The command that serves the app on 127.0.0.1:port: --cmd, else the detected gunicorn/uvicorn
+    command line (at most CHECK_WORKERS workers), else one uvicorn/flask/runserver process."""
     if cmd:
         return shlex.split(cmd.replace("{port}", str(port)))
     py = python_for(det.root)
     target = det.apps[0]
+    serving = det.serving
+    if serving is not None and serving.app_spec and serving.server in ("gunicorn", "uvicorn"):
+        workers = min(serving.workers or 1, CHECK_WORKERS)
+        if serving.server == "gunicorn":
+            klass = ["-k", serving.worker_class] if serving.worker_class else []
+            return [py, "-m", "gunicorn", serving.app_spec, "-b", f"127.0.0.1:{port}", "-w", str(workers), *klass]
+        factory = ["--factory"] if serving.factory else []
+        many = ["--workers", str(workers)] if workers > 1 else []
+        spec = serving.app_spec.removesuffix("()")
+        return [py, "-m", "uvicorn", spec, *factory, "--host", "127.0.0.1", "--port", str(port), *many]
     if det.framework == "django":
         return [py, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     if det.framework == "flask":
@@ -138,8 +152,15 @@ def app_command(det: Detection, port: int, cmd: str | None) -> list[str]:
     return [py, "-m", "uvicorn", spec, *factory, "--host", "127.0.0.1", "--port", str(port)]
 
 
-def app_env(det: Detection, endpoint: str, port: int) -> dict[str, str]:
+def app_env(det: Detection, endpoint: str, port: int, command: list[str] | None = None) -> dict[str, str]:
+    """The app's environment: OTLP to our receiver, every span sampled, quick batches, its code importable.
+
+    uvicorn with several workers has no config hook, so PROMETHEUS_MULTIPROC_DIR is set here, as the
+    plan tells users to do (gunicorn gets it from the generated gunicorn.conf.py).
+    """
     env = dict(os.environ)
+    if command and "uvicorn" in command and "--workers" in command and not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="obsctl-check-metrics-")
     env.pop("OTEL_SDK_DISABLED", None)
     paths = [str(det.root / "src"), str(det.root)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     env.update({
@@ -196,11 +217,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def run(det: Detection, service: str, opts: CheckOptions, receiver: Any) -> list[CheckResult]:
     """Start the app, exercise it, collect verdicts; the app is stopped before returning."""
+    import shutil
+
     port = free_port()
     command = app_command(det, port, opts.cmd)
+    env = app_env(det, receiver.endpoint, port, command)
+    made = env.get("PROMETHEUS_MULTIPROC_DIR") if env.get("PROMETHEUS_MULTIPROC_DIR") != os.environ.get(
+        "PROMETHEUS_MULTIPROC_DIR") else None
     log = tempfile.NamedTemporaryFile(prefix="obsctl-check-", suffix=".log", delete=False)  # noqa: SIM115
     try:
-        proc = _spawn(command, det, receiver.endpoint, port, log)
+        proc = _spawn(command, det.root, env, log)
         try:
             return _exercise(Probe(f"http://127.0.0.1:{port}"), proc, service, opts, receiver, Path(log.name))
         finally:
@@ -208,12 +234,14 @@ def run(det: Detection, service: str, opts: CheckOptions, receiver: Any) -> list
     finally:
         log.close()
         os.unlink(log.name)
+        if made:
+            shutil.rmtree(made, ignore_errors=True)
 
 
-def _spawn(command: list[str], det: Detection, endpoint: str, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def _spawn(command: list[str], cwd: Path, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
     try:
-        return subprocess.Popen(command, cwd=det.root, env=app_env(det, endpoint, port), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     except OSError as exc:
         raise UsageError(f"cannot start the app: {shlex.join(command)}: {exc}",
                          hint='pass the command that serves it: --cmd "uvicorn pkg.main:app --port {port}"') from None
