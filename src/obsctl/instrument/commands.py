@@ -169,8 +169,8 @@ def _edits_diff(plan: Any) -> str:
     "check",
     help="""Start the instrumented app and prove that traces, metrics and correlated logs come out.
 
-Runs the app (the detected server with one worker, or --cmd; `{port}` in --cmd is replaced by a
-free port, also given as $PORT) with OTEL_EXPORTER_OTLP_ENDPOINT pointing at an in-process OTLP
+Runs the app (--cmd, where `{port}` is replaced by a free port, also given as $PORT; else the
+detected gunicorn/uvicorn command with at most 2 workers; else the framework's dev server) with OTEL_EXPORTER_OTLP_ENDPOINT pointing at an in-process OTLP
 receiver, requests the routes, then checks: the app answered, /health/ready answered, the
 request counter in /metrics moved, spans arrived with the service's service.name, and a JSON log
 line carries the trace id of one of them. The app is always stopped, also on Ctrl-C.
