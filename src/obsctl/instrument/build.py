@@ -53,11 +53,17 @@ def _uses_gunicorn(det: Detection) -> bool:
     return det.serving is not None and det.serving.server == "gunicorn"
 
 
-def wanted_files(det: Detection, opts: InitOptions) -> dict[Path, str]:
+def _own_gunicorn_conf(det: Detection, tracked: dict[str, str]) -> bool:
+    """gunicorn.conf.py is ours to write: absent, or written by an earlier run."""
+    return not (det.root / "gunicorn.conf.py").exists() or "gunicorn.conf.py" in tracked
+
+
+def wanted_files(det: Detection, opts: InitOptions, tracked: dict[str, str]) -> dict[Path, str]:
+    """Every generated file for these options (`tracked`: the manifest's hashes of earlier runs)."""
     files = generate.package_files(det, opts.sentry)
     if opts.ops:
         files.update(ops.ops_files(det))
-    if _uses_gunicorn(det) and not (det.root / "gunicorn.conf.py").exists():
+    if _uses_gunicorn(det) and _own_gunicorn_conf(det, tracked):
         files[Path("gunicorn.conf.py")] = generate.gunicorn_conf(det)
     return files
 
@@ -72,7 +78,7 @@ def init_plan(det: Detection, opts: InitOptions) -> Plan:
             f"{det.obs_dir}/ exists and was not written by obsctl",
             hint="rename or remove it, or pass --app to instrument another package",
         )
-    generated = wanted_files(det, opts)
+    generated = wanted_files(det, opts, manifest["generated"])
     for path, text in generated.items():
         _plan_generated(plan, root, path, text, manifest["generated"].get(path.as_posix()), opts.force)
     edits: dict[str, Any] = dict(manifest["edits"])
@@ -94,7 +100,7 @@ def init_plan(det: Detection, opts: InitOptions) -> Plan:
     if det.serving is not None and det.serving.server == "uvicorn" and (det.serving.workers or 1) > 1:
         plan.notes.append(f"uvicorn runs {det.serving.workers} workers: export PROMETHEUS_MULTIPROC_DIR=<empty dir> "
                           "before starting it so /metrics adds up every worker")
-    if _uses_gunicorn(det) and (root / "gunicorn.conf.py").exists():
+    if _uses_gunicorn(det) and not _own_gunicorn_conf(det, manifest["generated"]):
         plan.notes.append("gunicorn.conf.py exists: add PROMETHEUS_MULTIPROC_DIR and the child_exit hook "
                           "(see docs/instrument.md) for metrics across workers")
     if plan.changes:
