@@ -34,8 +34,8 @@ import httpcore  # noqa: F401 - httpx imports it lazily in HTTPTransport(); impo
 import httpx  # not in 200 probe threads at the same time (they would queue on the import lock)
 
 from obsctl.core.errors import AuthError, BackendError, UnreachableError, UsageError
-from obsctl.core.http import USER_AGENT, DebugLog, error_detail
 from obsctl.core.http_errors import ErrorInfo, describe_error
+from obsctl.core.httplog import USER_AGENT, DebugLog, error_detail
 from obsctl.core.tls import tls_context, untrusting_context
 from obsctl.core.urls import proxy_for, redact_url, same_origin
 
