@@ -17,7 +17,7 @@ from typing import Any
 
 from obsctl.health.config import DiskCheck, ProcessConfig, SystemConfig
 from obsctl.health.model import FAIL, PASS, SKIP, Assertion, CheckResult, ProbeSpec, Threshold
-from obsctl.health.probes import ProbeEnv, error_result, make_result
+from obsctl.health.probes import ProbeEnv, elapsed_ms, error_result, make_result
 
 PSEUDO_FS = frozenset(
     {
@@ -214,7 +214,7 @@ def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRes
             )
     if cfg.open_files is not None:
         out.append(_open_files(spec, cfg.open_files))
-    elapsed = (time.perf_counter() - started) * 1000
+    elapsed = elapsed_ms(started)
     return [_with_duration(r, elapsed / max(1, len(out))) for r in out]
 
 
@@ -338,7 +338,7 @@ def run_process(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
             f"process {what}",
             [a],
             ok_summary=f"{count} running (pids {', '.join(map(str, pids[:5]))}{'…' if count > 5 else ''})",
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=elapsed_ms(started),
             observed={"count": count, "pids": pids[:20]},
         )
     ]

@@ -12,10 +12,12 @@ from obsctl.health.config import DnsConfig, PostgresConfig, RedisConfig, TcpConf
 from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
 from obsctl.health.probes import (
     ProbeEnv,
+    elapsed_ms,
     error_result,
     excerpt,
     latency_assertion,
     make_result,
+    pattern_assertion,
     read_secret,
     redact_text,
 )
@@ -54,7 +56,7 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
     observed: dict[str, object] = {}
     try:
         sock = _connect(cfg.host, cfg.port, timeout)
-        connect_ms = (time.perf_counter() - started) * 1000
+        connect_ms = elapsed_ms(started)
         observed["connect_ms"] = round(connect_ms, 3)
         with sock:
             conn: socket.socket = sock
@@ -71,32 +73,17 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
             if cfg.expect is not None:
                 reply = _read_until(conn, cfg.expect, started + timeout)
     except _Failed as exc:
-        return [
-            error_result(
-                spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000
-            )
-        ]
+        return [error_result(spec, check, str(exc), target=target, duration_ms=elapsed_ms(started))]
     except OSError as exc:
         reason = (
             "connection reset by peer" if isinstance(exc, ConnectionResetError) else f"{exc.strerror or exc}"
         )
-        return [
-            error_result(
-                spec, check, reason, target=target, duration_ms=(time.perf_counter() - started) * 1000
-            )
-        ]
-    total = (time.perf_counter() - started) * 1000
+        return [error_result(spec, check, reason, target=target, duration_ms=elapsed_ms(started))]
+    total = elapsed_ms(started)
     assertions = [Assertion("connect", PASS, observed=f"connected in {connect_ms:.0f}ms")]
     if cfg.expect is not None:
-        found = cfg.expect.search(reply) is not None
-        assertions.append(
-            Assertion(
-                "reply",
-                PASS if found else FAIL,
-                expected=f"matches /{cfg.expect.pattern}/",
-                observed=repr(excerpt(reply, 80)) if reply else "nothing received",
-            )
-        )
+        observed_reply = repr(excerpt(reply, 80)) if reply else "nothing received"
+        assertions.append(pattern_assertion("reply", cfg.expect, reply, observed=observed_reply))
     if cfg.max_latency is not None:
         assertions.append(latency_assertion(cfg.max_latency, total))
     return [
@@ -146,10 +133,10 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
                 check,
                 f"cannot resolve {cfg.query}: {exc.strerror}",
                 target=cfg.query,
-                duration_ms=(time.perf_counter() - started) * 1000,
+                duration_ms=elapsed_ms(started),
             )
         ]
-    total = (time.perf_counter() - started) * 1000
+    total = elapsed_ms(started)
     answers = sorted({str(ipaddress.ip_address(str(i[4][0]).split("%")[0])) for i in infos})
     assertions = [Assertion("resolve", PASS, observed=", ".join(answers))]
     if cfg.expect:
@@ -219,11 +206,7 @@ def run_redis(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResu
             conn.sendall(_resp("PING"))
             reply = _resp_line(conn, deadline)
     except _Failed as exc:
-        return [
-            error_result(
-                spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000
-            )
-        ]
+        return [error_result(spec, check, str(exc), target=target, duration_ms=elapsed_ms(started))]
     except OSError as exc:
         return [
             error_result(
@@ -231,10 +214,10 @@ def run_redis(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResu
                 check,
                 f"{exc.strerror or exc}",
                 target=target,
-                duration_ms=(time.perf_counter() - started) * 1000,
+                duration_ms=elapsed_ms(started),
             )
         ]
-    total = (time.perf_counter() - started) * 1000
+    total = elapsed_ms(started)
     observed["reply"] = reply
     ok = reply == "+PONG"
     shown = reply.lstrip("+-")
@@ -282,10 +265,8 @@ def run_postgres(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckR
             version = conn.info.server_version
     except psycopg.Error as exc:
         msg = excerpt(redact_text(str(exc), [password] if password else []))
-        return [
-            error_result(spec, check, msg, target=target, duration_ms=(time.perf_counter() - started) * 1000)
-        ]
-    total = (time.perf_counter() - started) * 1000
+        return [error_result(spec, check, msg, target=target, duration_ms=elapsed_ms(started))]
+    total = elapsed_ms(started)
     assertions = [Assertion("query", PASS, observed=repr(row[0]) if row else "no rows")]
     return [
         make_result(
