@@ -157,3 +157,10 @@ def _minus(end: datetime, seconds: float, what: str) -> datetime:
             f"{what} reaches back before the year 1 ({format_duration(seconds)})",
             hint="no backend holds data that old; use e.g. --since 30d",
         ) from None
+
+
+def check_choice(value: str | None, choices: Sequence[str], flag: str) -> None:
+    """A flag that takes one of a few words: anything else is `'x': choose a, b or c` (exit 2)."""
+    if value is not None and value not in choices:
+        listed = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+        raise typer.BadParameter(f"{value!r}: choose {listed}", param_hint=f"'{flag}'")
