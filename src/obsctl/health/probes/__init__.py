@@ -47,15 +47,13 @@ def make_result(
 ) -> CheckResult:
     """A CheckResult whose status and summary come from its assertions."""
     status, summary = verdict(assertions)
-    return CheckResult(
-        name=spec.name,
-        kind=spec.kind,
-        check=check,
-        status=status,
-        summary=summary or ok_summary,
+    return CheckResult.of(
+        spec,
+        check,
+        status,
+        summary or ok_summary,
         target=target,
         duration_ms=duration_ms,
-        tags=spec.tags,
         assertions=tuple(assertions),
         **extra,
     )
@@ -71,17 +69,8 @@ def error_result(
     **extra: Any,
 ) -> CheckResult:
     """A failed check that did not get as far as its assertions."""
-    return CheckResult(
-        name=spec.name,
-        kind=spec.kind,
-        check=check,
-        status=FAIL,
-        summary=error,
-        target=target,
-        duration_ms=duration_ms,
-        tags=spec.tags,
-        error=error,
-        **extra,
+    return CheckResult.of(
+        spec, check, FAIL, error, target=target, duration_ms=duration_ms, error=error, **extra
     )
 
 
