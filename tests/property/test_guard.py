@@ -183,7 +183,6 @@ def test_contexts_files(tmp_path: Path, data: bytes, verb: list[str]) -> None:
     check_contexts_file(tmp_path, data, verb)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (8ca6784, core/settings)")
 @GUARD
 @given(data=hostile_bytes(documents(CONTEXT_KEYS)), verb=CONTEXT_VERBS)
 def test_contexts_files_not_utf8(tmp_path: Path, data: bytes, verb: list[str]) -> None:
@@ -202,7 +201,6 @@ def test_probes_files(tmp_path: Path, data: bytes) -> None:
     check_probes_file(tmp_path, data)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 4, fixed on branch metrics-health (d63ed15, health/jsoncond)")
 @GUARD
 @given(condition=conditions)
 def test_probe_json_conditions(tmp_path: Path, condition: str) -> None:
@@ -210,7 +208,6 @@ def test_probe_json_conditions(tmp_path: Path, condition: str) -> None:
     check_probes_file(tmp_path, yaml.safe_dump(doc).encode())
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (d63ed15, health/config)")
 @GUARD
 @given(data=hostile_bytes(documents(PROBE_KEYS)))
 def test_probes_files_not_utf8(tmp_path: Path, data: bytes) -> None:
@@ -315,7 +312,6 @@ KNOWN = {
     ("contexts-edit", "deep-flow"): DEEP_CONTEXTS,
     ("contexts-edit", "deep-probes"): DEEP_CONTEXTS,
     ("contexts-edit", "huge-int"): HUGE_CONTEXTS,
-    ("probes", "huge-int"): "new: >4300-digit int ValueError in health/config (owner metrics-health), not fixed on any branch yet",
     ("cases", "deep-flow"): "new: RecursionError parsing a deep JSON case file in alerts/cases (owner alerts), not fixed yet",
     ("alertmanager", "recursive-alias"): "new: RecursionError in alerts/config.scan_placeholders on `x: &a [*a]` (owner alerts), not fixed yet",
 }
@@ -338,11 +334,7 @@ def test_deep_huge_and_recursive_files(tmp_path: Path, kind: str, sample: str) -
 @pytest.mark.parametrize(
     "args, files",
     [
-        pytest.param(
-            ["health", "-f", "{f}"],
-            b"\xff\xfeprobes: []",
-            marks=pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (d63ed15)"),
-        ),
+        (["health", "-f", "{f}"], b"\xff\xfeprobes: []"),
         (["alerts", "check", "{f}"], b"route: " + b"[" * 3000),
         pytest.param(
             ["config", "view"], b"contexts: {a: " + b"9" * 10000 + b"}", marks=pytest.mark.xfail(strict=False, reason=HUGE_CONTEXTS)
