@@ -157,7 +157,13 @@ class LogsLayerFinder:
     def __init__(self, actx: Any, files: Sequence[str] = ()) -> None:
         from obsctl.logs.search import open_source  # type: ignore[import-not-found,unused-ignore]
 
-        self.source = open_source(actx, files=list(files))
+        try:
+            self.source = open_source(actx, files=list(files))
+        except UsageError as exc:  # its hint names `logs`' own --file flag
+            raise UsageError(
+                exc.message,
+                hint="set the context's Elasticsearch (OBSCTL_ELASTICSEARCH_URL) or pass --log-file PATH",
+            ) from None
 
     def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]:
         from obsctl.logs.search import find_trace_logs  # type: ignore[import-not-found,unused-ignore]
