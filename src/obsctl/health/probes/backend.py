@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
 from obsctl.core.errors import BackendError, ObsctlError
@@ -218,8 +217,15 @@ def _am_status(
 def _es_health(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/_cluster/health", timeout, "cluster health")
-    data = _json(client, resp, "cluster health") or {}
+    from obsctl.core.errors import AuthError, UnreachableError
+    from obsctl.logs.client import cluster_health
+
+    try:
+        data = cluster_health(client, timeout)
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop("cluster health", exc.message) from None
+    except ObsctlError as exc:
+        raise _Soft("cluster health", exc.message) from None
     color = data.get("status", "unknown")
     status = {"green": PASS, "yellow": WARN}.get(color, FAIL)
     detail = f"{color}, {data.get('number_of_nodes', '?')} node(s), {data.get('unassigned_shards', '?')} unassigned shard(s)"
@@ -249,32 +255,18 @@ def _es_freshness(
     index = cfg.index or options.get("index") or DEFAULT_LOGS_INDEX
     field = cfg.timestamp_field or options.get("timestamp_field") or DEFAULT_TIMESTAMP_FIELD
     check = f"freshness {index}"
-    body = {
-        "size": 1,
-        "track_total_hits": False,
-        "sort": [{field: {"order": "desc", "unmapped_type": "date"}}],
-        "_source": [field],
-    }
     from obsctl.core.errors import AuthError, UnreachableError
+    from obsctl.logs.client import newest_document
 
     try:
-        resp = client.request(
-            "POST",
-            f"/{index}/_search",
-            params={"ignore_unavailable": "true", "allow_no_indices": "true"},
-            json=body,
-            timeout=timeout,
-            check=False,
-            idempotent=True,
-        )
+        newest = newest_document(client, index, field, timeout)
     except (UnreachableError, AuthError) as exc:
         raise _Stop(check, exc.message) from None
-    data = _json(client, resp, check) or {}
-    hits = (data.get("hits") or {}).get("hits") or []
-    if not hits:
+    except ObsctlError as exc:
+        raise _Soft(check, exc.message) from None
+    except LookupError:
         a = Assertion("newest document", WARN, expected=f"a document in {index}", observed="no documents")
         return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
-    newest = _timestamp(hits[0], field)
     if newest is None:
         a = Assertion(
             "newest document",
@@ -301,44 +293,6 @@ def _es_freshness(
             "timestamp_field": field,
         },
     )
-
-
-def _timestamp(hit: dict[str, Any], field: str) -> datetime | None:
-    source = hit.get("_source") or {}
-    value: Any = source.get(field)
-    if value is None:
-        cur: Any = source
-        for part in field.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        value = cur
-    if value is None:
-        sort = hit.get("sort") or []
-        value = sort[0] if sort else None
-    return parse_timestamp(value)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """ISO 8601 (nanoseconds allowed) or epoch millis (number or numeric string)."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
-        number = float(value)
-        if number > 1e17:  # nanoseconds
-            number /= 1e9
-        elif number > 1e11:  # milliseconds
-            number /= 1e3
-        return datetime.fromtimestamp(number, timezone.utc)
-    if not isinstance(value, str):
-        return None
-    import re
-
-    text = value.strip().replace("Z", "+00:00")
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @_soft
