@@ -184,3 +184,19 @@ def test_output_formats(run_cli, jaeger):
     bars = run(run_cli, jaeger, "get", jaeger.sdk_trace_id, "--bars", "--depth", "2").stdout
     assert "█" in bars and "SELECT prices" not in "".join(bars.splitlines()[:-1])
     assert "(4 of 9 spans hidden" in bars
+
+
+@pytest.mark.parametrize("jaeger", ["v2.20"], indirect=True)
+@pytest.mark.parametrize(
+    "args",
+    [["get", HOTROD], ["search", "-s", "frontend"], ["services"], ["operations", "frontend"], ["deps"]],
+)
+def test_every_verb_reports_storage_errors_with_exit_3(run_cli, jaeger, args):
+    body = b'{"error":{"httpCode":500,"message":"storage: connection refused"}}\n'
+    jaeger.inject(
+        Fault(status=500, body=body, headers=[("Content-Type", "text/plain; charset=utf-8")], times=None)
+    )
+    result = run(run_cli, jaeger, *args)
+    assert result.exit_code == 3, result.output
+    assert "answered 500: storage: connection refused" in result.stderr
+    assert "Traceback" not in result.stderr
