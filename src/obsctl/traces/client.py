@@ -176,6 +176,14 @@ class JaegerClient:
         self.http.raise_for_status(resp)
         raise BackendError(f"jaeger at {self.http.base_url} answered {resp.status_code} with a non-JSON body")
 
+    def _not_jaeger(self, paths: str) -> BackendError:
+        return BackendError(
+            f"jaeger at {self.http.base_url} serves neither {paths}"
+            if " nor " in paths
+            else f"jaeger at {self.http.base_url} does not serve {paths}",
+            hint="check the URL points at the Jaeger query service (port 16686), with its base path if it has one",
+        )
+
     def _json(self, resp: Any) -> Any:
         if resp.status_code >= 400:
             self._fail(resp)
@@ -196,10 +204,7 @@ class JaegerClient:
             self._learn(api=api)
             names = body.get("services") if api == "v3" else body.get("data")
             return [str(s) for s in names or []], "api_v3" if api == "v3" else "v1"
-        raise BackendError(
-            f"jaeger at {self.http.base_url} serves neither /api/v3/services nor /api/services",
-            hint="check the URL points at the Jaeger query service (port 16686) and its base path",
-        )
+        raise self._not_jaeger("/api/v3/services nor /api/services")
 
     def services(self) -> list[str]:
         return sorted(self.list_services()[0])
@@ -224,7 +229,7 @@ class JaegerClient:
             self._learn(api="v1")
             data = (self._json(resp) or {}).get("data") or []
             return sorted(Operation(o.get("name", ""), o.get("spanKind", "")) for o in data)
-        raise BackendError(f"jaeger at {self.http.base_url} serves no operations endpoint")
+        raise self._not_jaeger("/api/v3/operations nor /api/operations")
 
     # --- traces ---------------------------------------------------------------------------------
     def get_trace(self, trace_id: str) -> Trace:
@@ -251,7 +256,7 @@ class JaegerClient:
                     f"trace {trace_id}: jaeger at {self.http.base_url} returned no spans", status=404
                 )
             return traces[0]
-        raise BackendError(f"jaeger at {self.http.base_url} serves neither /api/v3/traces nor /api/traces")
+        raise self._not_jaeger("/api/v3/traces/{id} nor /api/traces/{id}")
 
     def _documents(self, resp: Any) -> list[Trace]:
         """Traces of a body: one document or the streamed `{"result":...}` chunks of api_v3."""
@@ -277,7 +282,7 @@ class JaegerClient:
                 continue
             found.sort(key=lambda t: t.start, reverse=True)
             return found[: query.limit]
-        raise BackendError(f"jaeger at {self.http.base_url} serves no trace search endpoint")
+        raise self._not_jaeger("/api/v3/traces nor /api/traces")
 
     def _v3_attributes(self) -> bool:
         """Does api_v3 search take query.attributes (v2.19+)? Its trace-summaries route says so."""
@@ -347,7 +352,7 @@ class JaegerClient:
         params = {"endTs": str(int(end.timestamp() * 1000)), "lookback": str(lookback_ms)}
         resp = self._get("/api/dependencies", params)
         if _no_route(resp):
-            raise BackendError(f"jaeger at {self.http.base_url} serves no /api/dependencies")
+            raise self._not_jaeger("/api/dependencies")
         data = (self._json(resp) or {}).get("data") or []
         return [
             Dependency(str(d.get("parent")), str(d.get("child")), int(d.get("callCount") or 0)) for d in data
