@@ -243,8 +243,9 @@ def _enum(value: Any, names: Mapping[int, str], prefix: str) -> int:
 _STATUS = {0: "unset", 1: "ok", 2: "error"}
 
 
-def _otlp_span(raw: dict[str, Any], resource: dict[str, Any], scope: dict[str, Any]) -> Span:
-    res_attrs = attrs_dict(resource.get("attributes"))
+def _otlp_span(
+    raw: dict[str, Any], resource: dict[str, Any], res_attrs: dict[str, Any], scope: dict[str, Any]
+) -> Span:
     start = int(raw.get("startTimeUnixNano") or 0)
     end = int(raw.get("endTimeUnixNano") or start)
     status = raw.get("status") or {}
@@ -284,9 +285,10 @@ def spans_from_otlp(doc: Mapping[str, Any]) -> list[Span]:
     out: list[Span] = []
     for rs in doc.get("resourceSpans") or ():
         resource = rs.get("resource") or {}
+        res_attrs = attrs_dict(resource.get("attributes"))  # once per resource, shared by its spans
         for ss in rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or ():
             scope = ss.get("scope") or ss.get("instrumentationLibrary") or {}
-            out.extend(_otlp_span(span, resource, scope) for span in ss.get("spans") or ())
+            out.extend(_otlp_span(span, resource, res_attrs, scope) for span in ss.get("spans") or ())
     return out
 
 
