@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from obsctl.core.errors import BackendError, UsageError
 from obsctl.traces.load import iter_json_documents, traces_from_documents
 from obsctl.traces.model import Trace, short_trace_id, traces_from_jaeger
+from obsctl.traces.summary import TraceSummary
 
 CACHE_TTL = 24 * 3600.0
 
@@ -77,7 +78,7 @@ class TraceSource(Protocol):
 
     def get_trace(self, trace_id: str) -> Trace: ...
 
-    def search(self, query: SearchQuery) -> list[Trace]: ...
+    def search(self, query: SearchQuery) -> list[TraceSummary]: ...
 
     def services(self) -> list[str]: ...
 
@@ -274,14 +275,16 @@ class JaegerClient:
             self._fail(resp)
         return traces_from_documents(docs)
 
-    def search(self, query: SearchQuery) -> list[Trace]:
-        """Traces matching the query, newest first (api_v3, else the v1 search while it exists)."""
+    def search(self, query: SearchQuery) -> list[TraceSummary]:
+        """Summaries of the matching traces, newest first: api_v3's trace-summaries on v2.19+,
+        else whole traces from api_v3 or the v1 search (while it exists), summarised here."""
         for api in self._order():
             found = self._search_v3(query) if api == "v3" else self._search_v1(query)
             if found is None:
                 continue
-            found.sort(key=lambda t: t.start, reverse=True)
-            return found[: query.limit]
+            summaries = [t if isinstance(t, TraceSummary) else TraceSummary.of(t) for t in found]
+            summaries.sort(key=lambda t: t.start, reverse=True)
+            return summaries[: query.limit]
         raise self._not_jaeger("/api/v3/traces nor /api/traces")
 
     def _v3_attributes(self) -> bool:
@@ -291,7 +294,7 @@ class JaegerClient:
             self._learn(attributes=resp.status_code == 400)
         return bool(self.caps["attributes"])
 
-    def _search_v3(self, q: SearchQuery) -> list[Trace] | None:
+    def _search_v3(self, q: SearchQuery) -> list[Trace] | list[TraceSummary] | None:
         from obsctl.core.timeparse import to_rfc3339
 
         tags = dict(q.tags)
@@ -316,6 +319,13 @@ class JaegerClient:
             params["query.duration_max"] = _go_duration(q.max_duration)
         if tags and not filter_here:
             params["query.attributes"] = json.dumps(tags, separators=(",", ":"))
+        if not filter_here and self._v3_attributes():  # v2.19+: summaries, no spans sent
+            resp = self._get("/api/v3/trace-summaries", params)
+            if resp.status_code == 404 and not _no_route(resp):
+                return []
+            if not _no_route(resp):
+                body = self._json(resp) or {}
+                return [TraceSummary.from_v3(item) for item in body.get("summaries") or ()]
         resp = self._get("/api/v3/traces", params)
         if _no_route(resp):
             return None
@@ -325,7 +335,7 @@ class JaegerClient:
         if resp.status_code >= 400:
             self._fail(resp)
         traces = self._documents(resp)
-        return [t for t in traces if _has_tags(t, tags)] if filter_here else traces
+        return [t for t in traces if _has_tags(t, q)] if filter_here else traces
 
     def _search_v1(self, q: SearchQuery) -> list[Trace] | None:
         params: list[tuple[str, str]] = [
@@ -359,9 +369,13 @@ class JaegerClient:
         ]
 
 
-def _has_tags(trace: Trace, tags: Mapping[str, str]) -> bool:
-    """Client-side tag filter (Jaeger matches per span: one span must carry every tag)."""
+def _has_tags(trace: Trace, q: SearchQuery) -> bool:
+    """Client-side tag filter, as Jaeger matches: one span of the service (and operation) must
+    carry every tag."""
+    tags = q.tags
     for s in trace.spans:
+        if s.service != q.service or (q.operation and s.operation != q.operation):
+            continue
         values = {k: str(v).lower() for k, v in {**s.resource, **s.attributes}.items()}
         if s.error:
             values["error"] = "true"
