@@ -7,9 +7,11 @@ import ipaddress
 import re
 import socket
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from obsctl.health.config import DnsConfig, PostgresConfig, RedisConfig, TcpConfig
-from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
+from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec, Threshold
 from obsctl.health.probes import (
     ProbeEnv,
     elapsed_ms,
@@ -84,15 +86,31 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
     if cfg.expect is not None:
         observed_reply = repr(excerpt(reply, 80)) if reply else "nothing received"
         assertions.append(pattern_assertion("reply", cfg.expect, reply, observed=observed_reply))
-    if cfg.max_latency is not None:
-        assertions.append(latency_assertion(cfg.max_latency, total))
+    return _timed(
+        spec, check, assertions, total, cfg.max_latency, target, f"connected in {connect_ms:.0f} ms", observed
+    )
+
+
+def _timed(
+    spec: ProbeSpec,
+    check: str,
+    assertions: list[Assertion],
+    total: float,
+    max_latency: Threshold | None,
+    target: str,
+    ok_summary: str,
+    observed: Mapping[str, Any],
+) -> list[CheckResult]:
+    """The one result of a timed network check: its assertions, the latency verdict when one is set."""
+    if max_latency is not None:
+        assertions.append(latency_assertion(max_latency, total))
     return [
         make_result(
             spec,
             check,
             assertions,
             target=target,
-            ok_summary=f"connected in {connect_ms:.0f} ms",
+            ok_summary=ok_summary,
             duration_ms=total,
             observed=observed,
         )
@@ -149,19 +167,9 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
                 observed=", ".join(answers) or "no answers",
             )
         )
-    if cfg.max_latency is not None:
-        assertions.append(latency_assertion(cfg.max_latency, total))
-    return [
-        make_result(
-            spec,
-            check,
-            assertions,
-            target=cfg.query,
-            ok_summary=", ".join(answers),
-            duration_ms=total,
-            observed={"answers": answers},
-        )
-    ]
+    return _timed(
+        spec, check, assertions, total, cfg.max_latency, cfg.query, ", ".join(answers), {"answers": answers}
+    )
 
 
 def _resp(*parts: str) -> bytes:
@@ -222,17 +230,7 @@ def run_redis(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResu
     ok = reply == "+PONG"
     shown = reply.lstrip("+-")
     assertions = [Assertion("ping", PASS if ok else FAIL, expected="PONG", observed=shown)]
-    return [
-        make_result(
-            spec,
-            check,
-            assertions,
-            target=target,
-            ok_summary=f"PONG in {total:.0f} ms",
-            duration_ms=total,
-            observed=observed,
-        )
-    ]
+    return _timed(spec, check, assertions, total, None, target, f"PONG in {total:.0f} ms", observed)
 
 
 POSTGRES_HINT = "pip install 'obsctl[postgres]'"
@@ -268,17 +266,8 @@ def run_postgres(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckR
         return [error_result(spec, check, msg, target=target, duration_ms=elapsed_ms(started))]
     total = elapsed_ms(started)
     assertions = [Assertion("query", PASS, observed=repr(row[0]) if row else "no rows")]
-    return [
-        make_result(
-            spec,
-            check,
-            assertions,
-            target=target,
-            ok_summary=f"{cfg.query} in {total:.0f} ms",
-            duration_ms=total,
-            observed={"server_version": version},
-        )
-    ]
+    summary = f"{cfg.query} in {total:.0f} ms"
+    return _timed(spec, check, assertions, total, None, target, summary, {"server_version": version})
 
 
 def _redact_conninfo(conninfo: str) -> str:
