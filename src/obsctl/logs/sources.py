@@ -127,8 +127,9 @@ class EsSource:
         flavor = self.client.flavor()
         query = es_query(filters, self.roles)
         pit_id = self.client.open_pit(self.index) if flavor.has_pit else None
-        # ES adds the unique `_shard_doc` tiebreaker to PIT searches itself; OpenSearch needs one.
-        tiebreak = None if flavor.has_shard_doc and pit_id else ("_id" if flavor.opensearch else "_doc")
+        # ES >= 7.12 adds the unique `_shard_doc` tiebreaker to PIT searches itself; OpenSearch and
+        # ES 7.10/7.11 get `_id` (unique; its fielddata is allowed there, unlike in ES 8).
+        tiebreak = None if flavor.has_shard_doc and pit_id else "_id"
         sort = self.sort("asc", tiebreak=tiebreak)
         state: dict[str, Any] = {"pit": pit_id}
 
