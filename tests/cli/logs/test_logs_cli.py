@@ -215,3 +215,36 @@ def test_context_logs_block_sets_index_roles_and_lag(make_fake_es, run_cli, tmp_
     result = run_cli(["--config", str(config), "logs", "search", "--trace-id", "AB" * 16, "-o", "logfmt"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"ts=2026-12-02T10:00:00.000000Z msg=hello trace_id={'ab' * 16}\n"
+
+
+def test_last_n_pages_past_max_result_window(make_fake_es, run_cli):
+    es = make_fake_es("es8")
+    es.max_result_window = 50
+    es.add_documents(
+        "logs-w", [{"@timestamp": f"2026-12-02T10:{i // 60:02d}:{i % 60:02d}Z", "n": i} for i in range(200)]
+    )
+    result = run_cli(
+        ["logs", "tail", "-n", "120", "-o", "jsonl", "--fields", "n"],
+        env={"OBSCTL_ELASTICSEARCH_URL": es.url},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["source"]["n"] for x in result.stdout.splitlines()] == list(range(80, 200))
+
+
+def test_find_trace_logs_is_the_search_layer_for_traces(make_fake_es, tmp_path: Path):
+    from obsctl.core.context import AppContext, Seams
+    from obsctl.logs.search import find_trace_logs, open_source
+
+    es = make_fake_es("opensearch", ecs_logs=True)
+    actx = AppContext(
+        Seams(env={"OBSCTL_ELASTICSEARCH_URL": es.url, "OBSCTL_CONFIG": str(tmp_path / "none.yaml")})
+    )
+    records = find_trace_logs(open_source(actx), "00-0102030405060708090a0b0c0d0e0f10-0102030405060708-01")
+    assert [(r.service, r.message) for r in records] == [("my-service", "User authentication failed")] * 2
+    path = tmp_path / "app.log"
+    path.write_text(
+        '{"timestamp": "2026-12-02T10:00:00", "message": "m", "trace_id": "0102030405060708090a0b0c0d0e0f10"}\n'
+    )
+    files = open_source(actx, files=[str(path)])
+    assert [r.message for r in find_trace_logs(files, "0102030405060708090A0B0C0D0E0F10")] == ["m"]
+    actx.close()
