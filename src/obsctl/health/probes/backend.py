@@ -4,7 +4,7 @@ client layer (auth, TLS, retries and error messages from core.http):
 - prometheus: `/-/ready`, then build info and active targets through metrics' PromClient
 - alertmanager: `/-/ready`, then the status (cluster state, peers, version) through alerts' client
 - elasticsearch: `/_cluster/health`, age of the newest document in the logs index (data freshness)
-- jaeger: `/api/v3/services` (falling back to the v1 `/api/services`)
+- jaeger: services through obsctl.traces.client (api_v3, falling back to the v1 API)
 """
 
 from __future__ import annotations
@@ -299,14 +299,15 @@ def _es_freshness(
 def _jaeger_services(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/api/v3/services", timeout, "services")
-    api = "api_v3"
-    if resp.status_code == 404:
-        resp = _get(client, "/api/services", timeout, "services")
-        api = "v1"
-    data = _json(client, resp, "services") or {}
-    services = data.get("services") if api == "api_v3" else data.get("data")
-    services = [str(s) for s in (services or [])]
+    from obsctl.core.errors import AuthError, UnreachableError
+    from obsctl.traces.client import JaegerClient
+
+    try:
+        services, api = JaegerClient(client, timeout=timeout).list_services()
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop("services", exc.message) from None
+    except ObsctlError as exc:
+        raise _Soft("services", exc.message) from None
     status = PASS if services else WARN
     a = Assertion("services", status, expected="at least one service", observed=str(len(services)))
     shown = ", ".join(services[:5]) + ("…" if len(services) > 5 else "")
