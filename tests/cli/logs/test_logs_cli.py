@@ -248,3 +248,46 @@ def test_find_trace_logs_is_the_search_layer_for_traces(make_fake_es, tmp_path: 
     files = open_source(actx, files=[str(path)])
     assert [r.message for r in find_trace_logs(files, "0102030405060708090A0B0C0D0E0F10")] == ["m"]
     actx.close()
+
+
+def test_partial_results_are_a_warning(fake_es, run_cli):
+    from tests.fakes import Fault
+
+    body = {
+        "took": 3,
+        "timed_out": True,
+        "_shards": {
+            "total": 2,
+            "successful": 1,
+            "skipped": 0,
+            "failed": 1,
+            "failures": [
+                {
+                    "shard": 1,
+                    "index": "logs-b",
+                    "reason": {
+                        "type": "node_not_connected_exception",
+                        "reason": "[node-2] Node not connected",
+                    },
+                }
+            ],
+        },
+        "hits": {"max_score": None, "hits": []},
+    }
+    headers = [("content-type", "application/json"), ("X-Elastic-Product", "Elasticsearch")]
+    fake_es.inject(
+        Fault(
+            status=200,
+            body=json.dumps(body).encode(),
+            headers=headers,
+            path="/logs-*/_search",
+            method="POST",
+            times=1,
+        )
+    )
+    result = run_cli(["logs", "search", "-i", "logs-*"], env={"OBSCTL_ELASTICSEARCH_URL": fake_es.url})
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "obsctl: warning: partial results: 1 of 2 shards failed: [node-2] Node not connected",
+        "obsctl: warning: partial results: the search timed out on the server",
+    ]
