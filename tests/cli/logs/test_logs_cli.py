@@ -147,6 +147,8 @@ def test_stdin_and_bad_flags(run_cli):
     assert run_cli(["logs", "search", "--file", "-", "--level", "loud"], input="").exit_code == 2
     assert run_cli(["logs", "search", "--file", "-", "-o", "xml"], input="").exit_code == 2
     assert run_cli(["logs", "search", "--file", "-", "--since", "soon"], input="").exit_code == 2
+    lag = run_cli(["logs", "tail", "--file", "-", "-f", "--lag", "soon"], input="")
+    assert lag.exit_code == 2 and "--lag" in lag.stderr
 
 
 def test_pretty_on_a_terminal_colours_levels_and_hints_each_trace_once(fake_es, run_cli):
@@ -291,3 +293,9 @@ def test_partial_results_are_a_warning(fake_es, run_cli):
         "obsctl: warning: partial results: 1 of 2 shards failed: [node-2] Node not connected",
         "obsctl: warning: partial results: the search timed out on the server",
     ]
+
+
+def test_follow_on_stdin_ends_when_the_pipe_closes(run_cli):
+    result = run_cli(["logs", "tail", "--file", "-", "-f", "-o", "raw"], input="one\ntwo\nthree")
+    assert result.exit_code == 0
+    assert result.stdout == "one\ntwo\nthree\n"
