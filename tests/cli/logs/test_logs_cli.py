@@ -299,3 +299,23 @@ def test_follow_on_stdin_ends_when_the_pipe_closes(run_cli):
     result = run_cli(["logs", "tail", "--file", "-", "-f", "-o", "raw"], input="one\ntwo\nthree")
     assert result.exit_code == 0
     assert result.stdout == "one\ntwo\nthree\n"
+
+
+def test_until_on_elasticsearch_waits_for_the_line(make_fake_es, run_cli):
+    from datetime import datetime, timezone
+
+    es = make_fake_es("es9", refresh_interval=0.2)
+    es.add_documents("logs-app", [{"@timestamp": "2026-12-01T00:00:00Z", "message": "booting"}])
+
+    def write_later() -> None:
+        time.sleep(0.5)
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        es.add_documents("logs-app", [{"@timestamp": now, "message": "Application startup complete"}])
+
+    threading.Thread(target=write_later, daemon=True).start()
+    env = {"OBSCTL_ELASTICSEARCH_URL": es.url}
+    seen = run_cli(
+        ["logs", "tail", "-n", "0", "--until", "startup complete", "--timeout", "10s", "-o", "raw"], env=env
+    )
+    assert seen.exit_code == 0, seen.stderr
+    assert json.loads(seen.stdout)["message"] == "Application startup complete"
