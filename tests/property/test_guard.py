@@ -306,28 +306,9 @@ KINDS = {
     "cases": lambda f: (["alerts", "test", "--config.file", str(AM_CONFIG), "-f", str(f)], {}),
     "alertmanager": lambda f: (["alerts", "check", str(f)], {}),
 }
-DEEP_CONTEXTS = "new: RecursionError from PyYAML on deep nesting in core/settings.read_config (owner core-a), not fixed on any branch yet"
-HUGE_CONTEXTS = "new: PyYAML's >4300-digit int ValueError in core/settings.read_config (owner core-a), not fixed on any branch yet"
-KNOWN = {
-    ("contexts", "deep-flow"): DEEP_CONTEXTS,
-    ("contexts", "deep-probes"): DEEP_CONTEXTS,
-    ("contexts", "huge-int"): HUGE_CONTEXTS,
-    ("contexts-edit", "deep-flow"): DEEP_CONTEXTS,
-    ("contexts-edit", "deep-probes"): DEEP_CONTEXTS,
-    ("contexts-edit", "huge-int"): HUGE_CONTEXTS,
-    ("probes", "huge-int"): "new: >4300-digit int ValueError in health/config (owner metrics-health), not fixed on any branch yet",
-    ("cases", "deep-flow"): "new: RecursionError parsing a deep JSON case file in alerts/cases (owner alerts), not fixed yet",
-    ("alertmanager", "recursive-alias"): "new: RecursionError in alerts/config.scan_placeholders on `x: &a [*a]` (owner alerts), not fixed yet",
-}
-
-
 @pytest.mark.parametrize(
     "kind, sample",
-    [
-        pytest.param(k, n, marks=[pytest.mark.xfail(strict=False, reason=KNOWN[(k, n)])] if (k, n) in KNOWN else [])
-        for k in KINDS
-        for n in DEEP_OR_HUGE
-    ],
+    [(k, n) for k in KINDS for n in DEEP_OR_HUGE],
 )
 def test_deep_huge_and_recursive_files(tmp_path: Path, kind: str, sample: str) -> None:
     args, env = KINDS[kind](write(tmp_path, "input.yaml", DEEP_OR_HUGE[sample]))
@@ -344,9 +325,7 @@ def test_deep_huge_and_recursive_files(tmp_path: Path, kind: str, sample: str) -
             marks=pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (d63ed15)"),
         ),
         (["alerts", "check", "{f}"], b"route: " + b"[" * 3000),
-        pytest.param(
-            ["config", "view"], b"contexts: {a: " + b"9" * 10000 + b"}", marks=pytest.mark.xfail(strict=False, reason=HUGE_CONTEXTS)
-        ),
+        (["config", "view"], b"contexts: {a: " + b"9" * 10000 + b"}"),
         (["metrics", "query", "up", "--since", "1000y"], b""),
     ],
 )

@@ -34,7 +34,25 @@ def url_option(backend: str) -> Any:
         "--url",
         help=f"{spec.label} URL for this command, overriding the context (env {spec.env_prefix}URL).",
         metavar="URL",
+        callback=check_url_flag,
     )
+
+
+def check_url_flag(value: str | None) -> str | None:
+    """typer callback for a URL flag: exit 2 before any request, naming the flag once.
+
+    click prefixes the message with "Invalid value for '--url'", so the message is only the problem
+    and its hint: `Invalid value for '--url': not a URL: 'prom:9090' (expected e.g. http://...)`.
+    """
+    if value is None:
+        return None
+    from obsctl.core.urls import validate_url
+
+    try:
+        validate_url(value, "")
+    except UsageError as exc:
+        raise typer.BadParameter(f"{exc.message} ({exc.hint})" if exc.hint else exc.message) from None
+    return value
 
 
 def output_option(formats: Sequence[str], default: str = PIPED_DEFAULT) -> Any:

@@ -60,7 +60,7 @@ def config_paths(env: Mapping[str, str], flag: str | None = None) -> tuple[Path,
 
 def read_config(paths: Sequence[Path]) -> ConfigDoc:
     """Read and merge the contexts files; the first file that sets a key wins."""
-    import yaml
+    from obsctl.core.yamlio import load_file
 
     current: str | None = None
     contexts: dict[str, dict[str, Any]] = {}
@@ -71,16 +71,10 @@ def read_config(paths: Sequence[Path]) -> ConfigDoc:
             raws.append({})
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from exc
+        data = load_file(raw, path) or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping with `contexts:`")
         unknown = set(data) - {"current-context", "contexts", "apiVersion", "kind"}

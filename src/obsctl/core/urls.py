@@ -40,14 +40,15 @@ def validate_url(
     """The URL stripped of surrounding blanks, or ConfigError (exit 2) naming `where` and the problem.
 
     `where` is what the user set: a flag (`--url`), an env var (`OBSCTL_PROMETHEUS_URL`) or a file key
-    (`contexts.prod.prometheus.url`).
+    (`contexts.prod.prometheus.url`); empty when the caller names it (click names a flag itself).
     """
     text = str(url).strip()
     hint = f"expected e.g. {example}"
     shown = safe_redact_url(text)
-    bad = f"{where}: not a URL: {shown!r}"
+    at = f"{where}: " if where else ""
+    bad = f"{at}not a URL: {shown!r}"
     if not text:
-        raise ConfigError(f"{where}: empty URL", hint=hint)
+        raise ConfigError(f"{at}empty URL", hint=hint)
     try:
         parts = urlsplit(text)
     except ValueError as exc:
@@ -56,7 +57,7 @@ def validate_url(
         raise ConfigError(bad, hint=hint)
     if parts.scheme.lower() not in schemes:
         kind = "an http(s) URL" if schemes == HTTP_SCHEMES else f"a {'/'.join(schemes)} URL"
-        raise ConfigError(f"{where}: not {kind}: {shown!r}", hint=hint)
+        raise ConfigError(f"{at}not {kind}: {shown!r}", hint=hint)
     host = parts.hostname
     if not host:
         raise ConfigError(f"{bad}: no host", hint=hint)

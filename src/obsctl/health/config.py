@@ -170,7 +170,7 @@ def load_probes_file(path: str) -> ProbesFile:
     """Read and validate a probes YAML file ("-" reads stdin)."""
     import sys
 
-    import yaml
+    from obsctl.core.yamlio import load_file
 
     if path == "-":
         text = sys.stdin.read()
@@ -184,13 +184,7 @@ def load_probes_file(path: str) -> ProbesFile:
             raise ConfigError(f"{path}: no such probes file", hint="pass an existing file to -f") from None
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read probes file: {exc.strerror}") from None
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{source}{where}: invalid YAML: {problem}") from None
+    data = load_file(text, source)  # ConfigError (exit 2) naming the file, whatever the text holds
     return parse_document(data, source)
 
 
