@@ -183,7 +183,6 @@ def test_contexts_files(tmp_path: Path, data: bytes, verb: list[str]) -> None:
     check_contexts_file(tmp_path, data, verb)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (8ca6784, core/settings)")
 @GUARD
 @given(data=hostile_bytes(documents(CONTEXT_KEYS)), verb=CONTEXT_VERBS)
 def test_contexts_files_not_utf8(tmp_path: Path, data: bytes, verb: list[str]) -> None:
@@ -202,7 +201,6 @@ def test_probes_files(tmp_path: Path, data: bytes) -> None:
     check_probes_file(tmp_path, data)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 4, fixed on branch metrics-health (d63ed15, health/jsoncond)")
 @GUARD
 @given(condition=conditions)
 def test_probe_json_conditions(tmp_path: Path, condition: str) -> None:
@@ -210,7 +208,6 @@ def test_probe_json_conditions(tmp_path: Path, condition: str) -> None:
     check_probes_file(tmp_path, yaml.safe_dump(doc).encode())
 
 
-@pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (d63ed15, health/config)")
 @GUARD
 @given(data=hostile_bytes(documents(PROBE_KEYS)))
 def test_probes_files_not_utf8(tmp_path: Path, data: bytes) -> None:
@@ -319,11 +316,7 @@ def test_deep_huge_and_recursive_files(tmp_path: Path, kind: str, sample: str) -
 @pytest.mark.parametrize(
     "args, files",
     [
-        pytest.param(
-            ["health", "-f", "{f}"],
-            b"\xff\xfeprobes: []",
-            marks=pytest.mark.xfail(strict=False, reason="issue 9 item 5, fixed on branch metrics-health (d63ed15)"),
-        ),
+        (["health", "-f", "{f}"], b"\xff\xfeprobes: []"),
         (["alerts", "check", "{f}"], b"route: " + b"[" * 3000),
         (["config", "view"], b"contexts: {a: " + b"9" * 10000 + b"}"),
         (["metrics", "query", "up", "--since", "1000y"], b""),

@@ -283,7 +283,7 @@ def _raw(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-    data = load_file(raw, path) or {}
+    data = load_file(raw, path, "contexts file") or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     return data

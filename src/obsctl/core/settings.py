@@ -74,7 +74,7 @@ def read_config(paths: Sequence[Path]) -> ConfigDoc:
             raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-        data = load_file(raw, path) or {}
+        data = load_file(raw, path, "contexts file") or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping with `contexts:`")
         unknown = set(data) - {"current-context", "contexts", "apiVersion", "kind"}

@@ -177,11 +177,14 @@ def node_children(node: Any) -> Any:
     return value
 
 
-def load_file(data: str | bytes, source: object, error: type[ObsctlError] | None = None) -> Any:
+def load_file(
+    data: str | bytes, source: object, what: str = "file", error: type[ObsctlError] | None = None
+) -> Any:
     """Parse a YAML (or JSON) file's contents; any problem is `error` (default ConfigError, exit 2).
 
     The one-line message names `source` (the file as the user wrote it), the line when known and
-    the problem: `probes.yaml:3:7: invalid YAML: ...`, `ctx.yaml:1: not UTF-8 text (byte 0xe9 ...)`.
+    the problem: `probes.yaml:3:7: invalid YAML: ...`, `ctx.yaml:2: not UTF-8 (byte 0xe9 ...)`;
+    `what` ("probes file") names the file in the hint.
     """
     if isinstance(data, bytes):
         try:
@@ -189,8 +192,8 @@ def load_file(data: str | bytes, source: object, error: type[ObsctlError] | None
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise _error_kind(error)(
-                f"{source}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                hint="save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+                f"{source}:{line}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                hint=f"save the {what} as UTF-8, e.g. iconv -f latin1 -t utf-8",
             ) from None
     else:
         text = data

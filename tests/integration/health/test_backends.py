@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 
 
@@ -111,13 +112,22 @@ def test_blackbox_exporter_checked_with_http_probes(run_health, blackbox, redis)
     assert [r["status"] for r in doc["results"]] == ["pass", "pass"]
 
 
-def test_prometheus_output_passes_promtool(run_health, target, prometheus):
+def test_prometheus_output_passes_promtool(run_health, target, prometheus, tls_targets, certs, redis):
+    # Issue 9.8: every probe kind's metrics, a TLS probe's certificate expiry included.
+    tls_url = tls_targets["valid"].url("/ok")
     result, _ = run_health(
         [
             {"name": "ok", "http": {"url": target.url("/ok")}},
             {"name": "bad", "http": {"url": target.url("/status/500")}},
-            {"name": "prom", "backend": "prometheus"},
+            {"name": "tls", "http": {"url": tls_url, "ca_file": str(certs.ca_file), "cert_days": 1}},
+            {"name": "port", "tcp": {"address": f"127.0.0.1:{target.port}"}},
+            {"name": "lookup", "dns": {"query": "localhost"}},
+            {"name": "cache", "redis": {"address": f"127.0.0.1:{redis.port}"}},
+            {"name": "db", "postgres": {"dsn": "host=127.0.0.1 port=1 user=app"}},
             {"name": "machine", "system": {"memory": True, "load": {"warn": 1000, "fail": 2000}}},
+            {"name": "me", "process": {"name": "python*", "min": 0}},
+            {"name": "cmd", "command": "true"},
+            {"name": "prom", "backend": "prometheus"},
         ],
         env={"OBSCTL_PROMETHEUS_URL": prometheus.url},
         fmt="prometheus",
@@ -135,4 +145,11 @@ def test_prometheus_output_passes_promtool(run_health, target, prometheus):
     )
     assert 'obsctl_probe_success{probe="prom",check="ready",kind="backend"} 1' in lines
     assert "obsctl_health_success 0" in lines
-    assert 'obsctl_health_checks{status="fail"} 1' in lines
+    assert 'obsctl_health_checks{status="fail"} 2' in lines  # bad, and db (no server / no driver)
+    kinds = {
+        line.split('kind="')[1].split('"')[0] for line in lines if line.startswith("obsctl_probe_success{")
+    }
+    assert kinds == {"http", "tcp", "dns", "redis", "postgres", "system", "process", "command", "backend"}
+    expiry = [line for line in lines if line.startswith("obsctl_probe_tls_cert_expiry_timestamp_seconds{")]
+    assert len(expiry) == 1 and 'probe="tls"' in expiry[0]
+    assert float(expiry[0].rsplit(" ", 1)[1]) > time.time()

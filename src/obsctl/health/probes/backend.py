@@ -1,8 +1,8 @@
 """The observability stack's own health, each backend through its proper endpoints and the shared
 client layer (auth, TLS, retries and error messages from core.http):
 
-- prometheus: `/-/ready`, `/api/v1/status/buildinfo`, active targets that are down
-- alertmanager: `/-/ready`, `/api/v2/status` (cluster state, peers, version)
+- prometheus: `/-/ready`, then build info and active targets through metrics' PromClient
+- alertmanager: `/-/ready`, then the status (cluster state, peers, version) through alerts' client
 - elasticsearch: `/_cluster/health`, age of the newest document in the logs index (data freshness)
 - jaeger: `/api/v3/services` (falling back to the v1 `/api/services`)
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from obsctl.core.errors import ObsctlError
+from obsctl.core.errors import BackendError, ObsctlError
 from obsctl.core.timeparse import to_rfc3339
 from obsctl.health.config import BackendConfig
 from obsctl.health.model import FAIL, PASS, WARN, Assertion, CheckResult, ProbeSpec
@@ -123,15 +123,36 @@ def _soft(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
     return wrapped
 
 
+def _api(check: str, call: Callable[[], Any]) -> Any:
+    """One typed-client call: unreachable or refused credentials stop the backend's checks,
+    any other error fails only this check."""
+    from obsctl.core.errors import AuthError, UnreachableError
+
+    try:
+        return call()
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop(check, exc.message) from None
+    except ObsctlError as exc:
+        if isinstance(exc, BackendError) and exc.status == 404 and check == "build info":
+            return None  # not served: a Prometheus-compatible server without the endpoint
+        raise _Soft(check, exc.message) from None
+
+
+def _prom(client: Any, timeout: float) -> Any:
+    from obsctl.metrics.client import PromClient
+
+    return PromClient(client, timeout=timeout)
+
+
 @_soft
 def _build_info(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/api/v1/status/buildinfo", timeout, "build info")
-    if resp.status_code == 404:
+    res = _api("build info", _prom(client, timeout).buildinfo)
+    if res is None:
         a = Assertion("build info", WARN, observed="not served (a Prometheus-compatible server?)")
         return make_result(spec, "build info", [a], target=client.base_url)
-    data = (_json(client, resp, "build info") or {}).get("data") or {}
+    data = res.data if isinstance(res.data, dict) else {}
     version = data.get("version", "unknown")
     a = Assertion("build info", PASS, observed=str(version))
     return make_result(
@@ -146,8 +167,8 @@ def _build_info(
 
 @_soft
 def _targets(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
-    resp = _get(client, "/api/v1/targets", timeout, "targets", params={"state": "active"})
-    data = (_json(client, resp, "targets") or {}).get("data") or {}
+    res = _api("targets", lambda: _prom(client, timeout).targets("active"))
+    data = res.data if isinstance(res.data, dict) else {}
     active = data.get("activeTargets") or []
     down = [t for t in active if t.get("health") == "down"]
     status = cfg.targets_down.evaluate(len(down))
@@ -172,8 +193,10 @@ def _targets(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, p
 def _am_status(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/api/v2/status", timeout, "cluster")
-    data = _json(client, resp, "cluster") or {}
+    from obsctl.alerts.client import AlertmanagerClient
+
+    # The Alertmanager client has no per-call timeout; the runner still cuts the probe at its deadline.
+    data = _api("cluster", AlertmanagerClient(client).status)
     cluster = data.get("cluster") or {}
     state = cluster.get("status", "unknown")
     peers = cluster.get("peers") or []
