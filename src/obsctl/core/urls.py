@@ -22,6 +22,7 @@ SECRET_NAME = re.compile(f"({SECRET_WORDS})", re.I)
 HTTP_SCHEMES = ("http", "https")
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_IPV4_STYLE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")  # httpx reads these as IPv4 only
 _BAD_HOST_CHARS = re.compile(r"[\s/\\?#@<>\"'`{}|^]|[\x00-\x1f\x7f]")
 
 
@@ -68,6 +69,10 @@ def validate_url(
             raise ConfigError(f"{bad}: invalid IPv6 address [{host}]", hint=hint) from None
     elif _BAD_HOST_CHARS.search(host):
         raise ConfigError(f"{bad}: invalid host {host!r}", hint=hint)
+    else:
+        problem = _host_problem(host)
+        if problem is not None:
+            raise ConfigError(f"{bad}: {problem}", hint=hint)
     try:
         port = parts.port
     except ValueError:
@@ -75,6 +80,33 @@ def validate_url(
     if port is not None and not 0 < port < 65536:
         raise ConfigError(f"{bad}: port out of range (1-65535)", hint=hint)
     return text
+
+
+def _host_problem(host: str) -> str | None:
+    """What the HTTP client or the resolver would reject in a host name, as they would see it.
+
+    httpx checks dotted-quad hosts as IPv4 and IDNA-encodes non-ASCII names (decoding `xn--` ones
+    for display); the resolver refuses empty labels and labels over 63 characters.
+    """
+    if _IPV4_STYLE.match(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"invalid IPv4 address {host!r}"
+        return None
+    if not host.isascii() or host.startswith("xn--"):
+        import idna
+
+        try:
+            host = idna.decode(host) if host.isascii() else idna.encode(host.lower()).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return f"invalid international host name {host!r}"
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:  # a trailing dot: the DNS root
+        labels.pop()
+    if any(not label or len(label) > 63 for label in labels):
+        return f"invalid host {host!r}: an empty label or one over 63 characters"
+    return None
 
 
 def _split_problem(exc: ValueError) -> str:
