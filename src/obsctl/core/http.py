@@ -263,10 +263,11 @@ class ApiClient:
     def decode_json(self, response: httpx.Response) -> Any:
         try:
             return response.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: JSON nested ~1000 deep
+            why = "JSON nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
             raise BackendError(
                 f"{self.backend} at {redact_url(response.request.url)} returned a malformed response "
-                f"(HTTP {response.status_code}, not JSON): {excerpt(response.text)}",
+                f"(HTTP {response.status_code}, {why}): {excerpt(response.text)}",
                 status=response.status_code,
             ) from None
 

@@ -167,6 +167,17 @@ def test_malformed_body_is_exit_3(tmp_path):
         client.get_json("/x")
 
 
+@pytest.mark.parametrize("status", [200, 500])
+def test_json_nested_beyond_the_decoder_is_exit_3(tmp_path, status):
+    # A misbehaving server's 100k-deep JSON: RecursionError escaped as exit 70 (found with the guard).
+    deep = "[" * 100_000 + "]" * 100_000
+    client, _ = client_for(tmp_path, "      url: http://p:1\n", lambda r: httpx.Response(status, text=deep))
+    with pytest.raises(BackendError) as err:
+        client.get_json("/x")
+    assert err.value.exit_code == ExitCode.BACKEND
+    assert ("JSON nested too deeply" if status == 200 else "answered 500: [[[") in err.value.message
+
+
 def test_retries_idempotent_on_503_then_succeeds(tmp_path):
     calls = []
 
