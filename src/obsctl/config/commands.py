@@ -58,9 +58,9 @@ def redact_config(node: Any, key: str = "") -> Any:
     if key in _SECRET_KEYS and node is not None:
         return REDACTED
     if key in ("url", "proxy_url") and isinstance(node, str):
-        from obsctl.core.http import redact_url
+        from obsctl.core.urls import safe_redact_url  # the file is shown even when a URL is invalid
 
-        return redact_url(node)
+        return safe_redact_url(node)
     return node
 
 
