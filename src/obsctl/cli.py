@@ -33,7 +33,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "health": ("obsctl.health.commands", ""),
     "metrics": ("obsctl.metrics.commands", ""),
     "logs": ("obsctl.logs.commands", "Search and tail Elasticsearch/OpenSearch logs"),
-    "traces": ("obsctl.traces.commands", "Fetch Jaeger traces and render waterfalls"),
+    "traces": ("obsctl.traces.commands", ""),
     "alerts": ("obsctl.alerts.commands", ""),
     "instrument": (
         "obsctl.instrument.commands",

@@ -9,7 +9,7 @@ import typer
 
 from obsctl.config.complete import complete_context
 from obsctl.core.output import Column, OutputOpt
-from obsctl.core.params import check_url_flag
+from obsctl.core.params import url_flag_callback
 
 app = typer.Typer(
     name="config",
@@ -188,15 +188,24 @@ def set_context(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)],
     prometheus_url: Annotated[
-        str | None, typer.Option("--prometheus-url", help="Prometheus base URL.", callback=check_url_flag)
+        str | None,
+        typer.Option("--prometheus-url", help="Prometheus base URL.", callback=url_flag_callback("prometheus")),
     ] = None,
     alertmanager_url: Annotated[
-        str | None, typer.Option("--alertmanager-url", help="Alertmanager base URL.", callback=check_url_flag)
+        str | None,
+        typer.Option("--alertmanager-url", help="Alertmanager base URL.", callback=url_flag_callback("alertmanager")),
     ] = None,
     elasticsearch_url: Annotated[
-        str | None, typer.Option("--elasticsearch-url", help="Elasticsearch/OpenSearch base URL.", callback=check_url_flag)
+        str | None,
+        typer.Option(
+            "--elasticsearch-url",
+            help="Elasticsearch/OpenSearch base URL.",
+            callback=url_flag_callback("elasticsearch"),
+        ),
     ] = None,
-    jaeger_url: Annotated[str | None, typer.Option("--jaeger-url", help="Jaeger query base URL.", callback=check_url_flag)] = None,
+    jaeger_url: Annotated[
+        str | None, typer.Option("--jaeger-url", help="Jaeger query base URL.", callback=url_flag_callback("jaeger"))
+    ] = None,
     use: Annotated[bool, typer.Option("--use", help="Also make it the current context.")] = False,
 ) -> None:
     """Create or update a context's backend URLs (atomic write; other keys are kept).

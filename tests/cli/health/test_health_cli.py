@@ -4,6 +4,7 @@ real upstream bodies (tests/fixtures/health, provenance in PROVENANCE.tsv) throu
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -134,14 +135,11 @@ def test_every_format_and_column_redacts_the_same_secrets(run_cli, tmp_path, fmt
 
 
 def test_postgres_without_driver_names_the_extra(run_cli, tmp_path):
-    # psycopg is the optional extra obsctl[postgres]; the dev venv does not have it.
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("psycopg is installed here")
-    result = run_cli(["health", "-f", write(tmp_path, PROBES), "--only", "pg", "-o", "json"])
+    # psycopg is the optional extra obsctl[postgres]: hide it whether or not it is installed here
+    # (a None entry in sys.modules makes `import psycopg` raise ImportError).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "psycopg", None)
+        result = run_cli(["health", "-f", write(tmp_path, PROBES), "--only", "pg", "-o", "json"])
     r = json.loads(result.stdout)["results"][0]
     assert r["error"] == "the postgres probe needs the psycopg driver: pip install 'obsctl[postgres]'"
     assert r["target"] == "host=127.0.0.1 user=app password=REDACTED"

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from obsctl.core.timeparse import parse_timestamp
 from obsctl.health.config import parse_document
 from obsctl.health.model import FAIL, PASS, SKIP, WARN, Assertion, CheckResult, RunReport, worst
 from obsctl.health.probes import ProbeEnv, redact_text
-from obsctl.health.probes.backend import parse_timestamp
 from obsctl.health.probes.local import PSEUDO_FS, real_mounts
 from obsctl.health.report import format_ms, junit, prometheus, rows, summary_line
 from obsctl.health.runner import RunOptions, run, select

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.instrument import samples
+
+
+@pytest.fixture
+def sample(tmp_path: Path):
+    """sample("fastapi-pep621") -> root of a freshly committed sample project."""
+
+    def make(name: str) -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        return samples.build(root, name)
+
+    return make
+
+
+def run_python(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the venv's python in the sample (its code importable, no span export, no network)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "PYTEST_"))}
+    env.update({"PYTHONPATH": str(root), "OTEL_TRACES_EXPORTER": "none", "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=timeout, check=False)

@@ -1,0 +1,65 @@
+"""A real Prometheus scrapes an instrumented sample: route-template series and trace-id exemplars arrive."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.integration.instrument import samples
+from tests.integration.servers import free_port, start_prometheus, wait_until
+
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.mark.slow
+def test_prometheus_stores_route_series_and_exemplars(run_cli, tmp_path):
+    (tmp_path / "shop").mkdir()
+    root = samples.build(tmp_path / "shop", "fastapi-pep621")
+    assert run_cli(["instrument", "init", str(root), "--no-ops"]).exit_code == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update({"PYTHONPATH": str(root), "OTEL_TRACES_EXPORTER": "none"})
+    app = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "shop.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    prom = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_until(lambda: _ok(base + "/health/live"), timeout=30), "the app did not start"
+        prom = start_prometheus(tmp_path / "prom", scrape_targets=[f"127.0.0.1:{port}"], scrape_self=False,
+                                extra_args=["--enable-feature=exemplar-storage"])
+        for i in range(5):
+            _ok(f"{base}/items/{i}")
+        query = urllib.parse.quote('http_requests_total{route="/items/{item_id}"}')
+        assert wait_until(lambda: bool(_get(f"{prom.url}/api/v1/query?query={query}")["data"]["result"]),
+                          timeout=20), prom.logs()
+        now = time.time()
+        q = urllib.parse.quote('http_request_duration_seconds_bucket{route="/items/{item_id}"}')
+        url = f"{prom.url}/api/v1/query_exemplars?query={q}&start={now - 300}&end={now + 60}"
+        assert wait_until(lambda: bool(_get(url)["data"]), timeout=20), "no exemplars stored"
+        labels = _get(url)["data"][0]["exemplars"][0]["labels"]
+        assert len(labels["trace_id"]) == 32
+    finally:
+        if prom is not None:
+            prom.stop()
+        app.terminate()
+        app.wait(timeout=10)
+
+
+def _ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False

@@ -1,0 +1,76 @@
+"""Every generated file renders fully, every .py compiles, every YAML/JSON parses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from obsctl.instrument import generate, ops
+from obsctl.instrument.detect import AppTarget, Detection, Packaging
+
+
+def _det(framework: str, clients: tuple[str, ...] = ()) -> Detection:
+    return Detection(
+        root=Path("/nonexistent"), name="my-svc", version="1.0", packaging=Packaging("pep621", Path("pyproject.toml")),
+        framework=framework, apps=(AppTarget(Path("p/main.py"), "p.main", "app", framework),),
+        package_dir=Path("p"), import_base="p", serving=None, clients=clients,
+    )
+
+
+@pytest.mark.parametrize("framework", ["fastapi", "flask", "django"])
+@pytest.mark.parametrize("sentry", [False, True])
+def test_package_compiles(framework, sentry):
+    files = generate.package_files(_det(framework, ("httpx", "sqlalchemy", "redis", "psycopg2")), sentry)
+    assert (Path("p/observability/sentry.py") in files) is sentry
+    for path, text in files.items():
+        compile(text, str(path), "exec")
+        assert "@@" not in text
+
+
+def test_ready_checks_follow_the_clients():
+    with_db = generate.package_files(_det("fastapi", ("sqlalchemy",)), False)[Path("p/observability/health.py")]
+    bare = generate.package_files(_det("fastapi"), False)[Path("p/observability/health.py")]
+    assert 'register("database", check_database, kind="ready")' in with_db
+    assert "register(\"database\"" not in bare and bare.endswith('kind="live")\n')
+
+
+def test_ops_files_parse():
+    files = ops.ops_files(_det("fastapi"), Path("observability/deploy"))
+    for path, text in files.items():
+        if path.suffix in (".yml", ".yaml"):
+            assert yaml.safe_load(text)
+        elif path.suffix == ".json":
+            dash = json.loads(text)
+            assert {p["title"] for p in dash["panels"]} >= {"Requests per second by route"}
+        assert "@@" not in text
+    compose = yaml.safe_load(files[Path("observability/deploy/docker-compose.yml")])
+    assert {"prometheus", "alertmanager", "grafana", "jaeger", "filebeat"} <= set(compose["services"])
+
+
+def test_generated_logging_has_no_ids_outside_spans_and_aware_timestamps(tmp_path, monkeypatch):
+    files = generate.package_files(_det("fastapi"), False)
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import logging
+
+    from p.observability import logs  # type: ignore[import-not-found]
+
+    record = logging.LogRecord("x", logging.INFO, "f.py", 1, "hello %s", ("you",), None)
+    entry = json.loads(logs.JsonFormatter().format(record))
+    assert entry["message"] == "hello you" and entry["service"] == "my-svc"
+    assert entry["timestamp"].endswith("+00:00")
+    assert "trace_id" not in entry and "span_id" not in entry
+    from opentelemetry.sdk.trace import TracerProvider
+
+    with TracerProvider().get_tracer("t").start_as_current_span("s") as span:
+        inside = json.loads(logs.JsonFormatter().format(record))
+    assert inside["trace_id"] == format(span.get_span_context().trace_id, "032x")
+    factory = logging.getLogRecordFactory()
+    logs.get_logger("a"), logs.get_logger("b")
+    assert logging.getLogRecordFactory() is factory, "get_logger must not chain record factories"
