@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_EXPANDED",
     "YAMLError",
     "load",
     "load_file",
@@ -37,6 +38,9 @@ __all__ = [
 # Far beyond any real config (contexts ~5 levels, an Alertmanager route tree a few dozen), and far
 # below what recursive code over the result (dumping, validation) can take at ~4 frames a level.
 MAX_DEPTH = 100
+# Containers a document may reach once its aliases are expanded, when most of them are repeats
+# (yaml.v2 refuses such "excessive aliasing" too): a real file far beyond this has no aliases.
+MAX_EXPANDED = 1_000_000
 
 
 class YAMLError(ValueError):
@@ -121,18 +125,21 @@ def shape_problem(
 ) -> tuple[str, Any] | None:
     """Why `doc` cannot be walked safely, with the container where that shows; None when it can.
 
-    Too deep (more than `limit` containers inside each other) or cyclic (a YAML alias inside the
-    anchor it names, `x: &a [*a]`). `children(x)` gives a container's children or None for a leaf:
-    dict values and list items by default, `node_children` for a composed node tree. Iterative,
-    and a shared container (an alias used many times) is measured once: linear in the text's size.
+    Too deep (more than `limit` containers inside each other), cyclic (a YAML alias inside the
+    anchor it names, `x: &a [*a]`) or aliases that expand past MAX_EXPANDED containers ("billion
+    laughs": every walk or dump of the result would be exponential). `children(x)` gives a
+    container's children or None for a leaf: dict values and list items by default, `node_children`
+    for a composed node tree. Iterative, and a shared container (an alias used many times) is
+    measured once: linear in the text's size.
     """
     kids_of = children or _data_children
     top = kids_of(doc)
     if top is None:
         return None
     heights: dict[int, int] = {}  # id -> levels of containers from it down, once fully walked
+    sizes: dict[int, int] = {}  # id -> containers in it with every alias expanded
     on_path = {id(doc)}
-    stack: list[list[Any]] = [[doc, iter(top), 1]]
+    stack: list[list[Any]] = [[doc, iter(top), 1, 1]]  # container, children left, height, size
     while stack:
         frame = stack[-1]
         for child in frame[1]:
@@ -147,17 +154,22 @@ def shape_problem(
                 if len(stack) >= limit:
                     return f"nested more than {limit} levels deep", child
                 on_path.add(cid)
-                stack.append([child, iter(kids), 1])
+                stack.append([child, iter(kids), 1, 1])
                 break
             if len(stack) + height > limit:
                 return f"nested more than {limit} levels deep", child
             frame[2] = max(frame[2], height + 1)
+            frame[3] += sizes[cid]
         else:
             stack.pop()
-            on_path.discard(id(frame[0]))
-            heights[id(frame[0])] = frame[2]
+            done = id(frame[0])
+            on_path.discard(done)
+            heights[done], sizes[done] = frame[2], frame[3]
+            if frame[3] > MAX_EXPANDED and frame[3] > 10 * len(sizes):
+                return f"aliases expand it to more than {MAX_EXPANDED:,} mappings and lists", frame[0]
             if stack:
                 stack[-1][2] = max(stack[-1][2], frame[2] + 1)
+                stack[-1][3] += frame[3]
     return None
 
 

@@ -65,3 +65,10 @@ def test_deep_or_recursive_case_files_exit_2(text: str, message: str) -> None:
 def test_json_case_files_still_read_as_text_scalars() -> None:
     cf = load_cases_text('{"cases": [{"labels": {"code": 500}, "expect": {"receivers": ["a"]}}]}', "cases.json")
     assert cf.cases[0].labels == {"code": "500"}
+
+
+def test_billion_laughs_config_is_refused_before_any_walk() -> None:
+    lines = ["x0: &x0 [a, b]"] + [f"x{i}: &x{i} [*x{i - 1}, *x{i - 1}]" for i in range(1, 40)]
+    cfg, findings = check_config_text("\n".join(lines) + "\nroute: {receiver: a}\nreceivers: [{name: a}]\n", "am.yml")
+    assert cfg is None
+    assert [f.message for f in findings] == ["invalid YAML: aliases expand it to more than 1,000,000 mappings and lists"]

@@ -183,15 +183,22 @@ def test_load_keeps_deep_enough_documents_and_shared_aliases() -> None:
     assert doc["b"] is doc["a"] and doc["c"] == [{"k": [1]}, {"k": [1]}]
 
 
-def test_shape_check_is_linear_in_aliases() -> None:
-    # "Billion laughs": 30 levels, each an alias list of the previous one twice (2**30 paths).
-    # Walking every path would never end; each container is measured once.
-    lines = ["l0: &l0 [x, y]"] + [f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]" for i in range(1, 30)]
-    doc = load("\n".join(lines) + "\n")
-    assert doc["l29"][0] is doc["l28"] and doc["l1"] == [["x", "y"], ["x", "y"]]
-    too_deep = lines[:] + [f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]" for i in range(30, 120)]
-    with pytest.raises(YAMLError, match="nested more than 100 levels"):
-        load("\n".join(too_deep) + "\n")
+def test_shape_check_is_linear_in_aliases_and_refuses_billion_laughs() -> None:
+    # Each level an alias list of the previous one twice: 2**n containers once expanded. The check
+    # measures each container once; every later walk or dump would visit all 2**n.
+    def laughs(levels: int) -> str:
+        lines = ["l0: &l0 [x, y]"] + [f"l{i}: &l{i} [*l{i - 1}, *l{i - 1}]" for i in range(1, levels)]
+        return "\n".join(lines) + "\n"
+
+    doc = load(laughs(15))  # 32,767 containers expanded: fine
+    assert doc["l14"][0] is doc["l13"] and doc["l1"] == [["x", "y"], ["x", "y"]]
+    with pytest.raises(YAMLError, match=r"aliases expand it to more than 1,000,000 mappings and lists"):
+        load(laughs(60))  # 2**60: would never finish
+    chain = "l0: &l0 [x]\n" + "".join(f"l{i}: &l{i} [*l{i - 1}]\n" for i in range(1, 120))
+    with pytest.raises(YAMLError, match="nested more than 100 levels"):  # each alias one level deeper
+        load(chain)
+    wide = "items:\n" + "".join(f"  - {{a: [{i}]}}\n" for i in range(20_000))  # no aliases: never refused
+    assert len(load(wide)["items"]) == 20_000
 
 
 def test_shape_problem_names_the_container_in_a_node_tree() -> None:
