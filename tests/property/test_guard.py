@@ -245,7 +245,8 @@ def test_alertmanager_configs(tmp_path: Path, data: bytes, verb: list[str]) -> N
 
 urls = st.one_of(
     st.sampled_from(["http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:9090/?api_key=X", "unix:///x",
-                     "127.0.0.1:9090", "http://user:pa ss@127.0.0.1/", "https://", "http://%00/", "http://[fe80::1%eth0]:1/"]),
+                     "127.0.0.1:9090", "http://user:pa ss@127.0.0.1/", "https://", "http://%00/", "http://[fe80::1%eth0]:1/",
+                     "http://999.1.1.1/", "http://xn--a/", "http://a..b/", "http://\u00bb/"]),
     st.builds(lambda s, h, p, q: f"{s}://{h}{p}{q}", st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
               safe_text.filter(lambda t: len(t) <= 15), st.sampled_from(["", ":0", ":65536", ":-1", ":abc", ":9090"]),
               safe_text.filter(lambda t: len(t) <= 10)),
@@ -260,6 +261,14 @@ def test_urls(url: str, where: str) -> None:
     else:
         code, out = run(["metrics", "query", "up", "--url", url])
     assert_clean(code, out, url)
+
+
+@GUARD
+@given(token=safe_text.filter(lambda t: len(t) <= 8), which=st.sampled_from(["TOKEN", "TENANT", "USERNAME", "API_KEY"]))
+def test_env_secrets_and_tenants(token: str, which: str) -> None:
+    env = {"OBSCTL_PROMETHEUS_URL": "http://127.0.0.1:1", f"OBSCTL_PROMETHEUS_{which}": token, "OBSCTL_PROMETHEUS_PASSWORD": "p"}
+    code, out = run(["metrics", "query", "up"], env=env)
+    assert_clean(code, out, (which, token))
 
 
 durations = st.one_of(
@@ -295,6 +304,12 @@ DEEP_OR_HUGE = {
     "recursive-alias": b"x: &a [*a]\n",
     "python-tag": b"!!python/object:os.system {}\n",
     "deep-probes": b"probes: " + b"[" * 500 + b"]" * 500 + b"\n",
+    "deep-valid": b"contexts: {prod: {prometheus: {url: 'http://127.0.0.1:1', headers: "
+    + b"[" * 300 + b"]" * 300 + b"}}}\n",
+    "billion-laughs": b"".join(b"l%d: &l%d [*l%d, *l%d]\n" % (i, i, i - 1, i - 1) for i in range(1, 40)).join(
+        [b"l0: &l0 [x, y]\n", b"route: {receiver: a}\n"]
+    ),
+    "binary-and-dates": b"a: !!binary AAAA\nb: 2026-13-45\nc: !!set {x}\n",
 }
 KINDS = {
     "contexts": lambda f: (["config", "view"], {"OBSCTL_CONFIG": str(f)}),
