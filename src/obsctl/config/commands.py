@@ -161,7 +161,8 @@ def current_context(ctx: typer.Context) -> None:
 
 @app.command("use-context")
 def use_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=complete_context)]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=complete_context)],
 ) -> None:
     """Make NAME the current context (written to the first contexts file).
 
@@ -186,7 +187,9 @@ def use_context(
 @app.command("set-context")
 def set_context(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)],
+    name: Annotated[
+        str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)
+    ],
     prometheus_url: Annotated[
         str | None,
         typer.Option("--prometheus-url", help="Prometheus base URL.", callback=url_flag_callback("prometheus")),
@@ -242,7 +245,8 @@ def set_context(
 
 @app.command("delete-context")
 def delete_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=complete_context)]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=complete_context)],
 ) -> None:
     """Delete a context from the file that defines it.
 

@@ -7,7 +7,8 @@ falls back to the slow path by accident. PyYAML itself is imported on first use,
 Whatever a file holds, reading it ends in a value or in YAMLError, never in Python's own limits:
 nesting deeper than MAX_DEPTH (PyYAML and every recursive walk over the result would hit the
 recursion limit), an alias inside its own anchor (a cycle every walker loops on), integers longer
-than Python converts (4300 digits) and impossible dates are all reported as invalid YAML.
+than Python converts (4300 digits), aliasing that expands past MAX_EXPANDED and impossible dates
+are all reported as invalid YAML.
 `load_file` turns that, and bytes that are not UTF-8, into one exit-2 line naming the file.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import re
 import sys
 
-TYPE_CHECKING = False  # typing itself is not imported: TAB completion reads contexts through here
+TYPE_CHECKING = False  # typing is not imported at run time (TAB and route-test start-up read through here)
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
