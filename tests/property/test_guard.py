@@ -246,7 +246,8 @@ def test_alertmanager_configs(tmp_path: Path, data: bytes, verb: list[str]) -> N
 urls = st.one_of(
     st.sampled_from(["http://[::1", "http://127.0.0.1:99999", "http://127.0.0.1:9090/?api_key=X", "unix:///x",
                      "127.0.0.1:9090", "http://user:pa ss@127.0.0.1/", "https://", "http://%00/", "http://[fe80::1%eth0]:1/",
-                     "http://999.1.1.1/", "http://xn--a/", "http://a..b/", "http://\u00bb/"]),
+                     "http://999.1.1.1/", "http://xn--a/", "http://a..b/", "http://\u00bb/", "https://h/#\x03",
+                     "http://h/" + "a" * 70_000]),
     st.builds(lambda s, h, p, q: f"{s}://{h}{p}{q}", st.sampled_from(["http", "https", "HTTP", "ftp", ""]),
               safe_text.filter(lambda t: len(t) <= 15), st.sampled_from(["", ":0", ":65536", ":-1", ":abc", ":9090"]),
               safe_text.filter(lambda t: len(t) <= 10)),

@@ -22,6 +22,8 @@ SECRET_NAME = re.compile(f"({SECRET_WORDS})", re.I)
 HTTP_SCHEMES = ("http", "https")
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f]")
+MAX_URL_LENGTH = 65_536  # httpx's limit
 _IPV4_STYLE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")  # httpx reads these as IPv4 only
 _BAD_HOST_CHARS = re.compile(r"[\s/\\?#@<>\"'`{}|^]|[\x00-\x1f\x7f]")
 
@@ -50,6 +52,11 @@ def validate_url(
     bad = f"{at}not a URL: {shown!r}"
     if not text:
         raise ConfigError(f"{at}empty URL", hint=hint)
+    control = _CONTROL_CHAR.search(text)
+    if control is not None:  # httpx refuses them anywhere in a URL
+        raise ConfigError(f"{bad}: a control character at position {control.start() + 1}", hint=hint)
+    if len(text) > MAX_URL_LENGTH:
+        raise ConfigError(f"{at}URL longer than {MAX_URL_LENGTH:,} characters", hint=hint)
     try:
         parts = urlsplit(text)
     except ValueError as exc:

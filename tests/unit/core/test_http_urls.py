@@ -31,6 +31,9 @@ from obsctl.core.urls import join_url, proxy_for, safe_redact_url, same_origin, 
         ("http://xn--a:1/", "invalid international host name 'xn--a'"),
         ("http://a..b:1/", "invalid host 'a..b': an empty label or one over 63 characters"),
         (f"http://{'a' * 64}.example/", "an empty label or one over 63 characters"),
+        ("https://h/#a\x03b", "a control character at position 13"),
+        ("http://h/?q=\x7f", "a control character at position 13"),
+        ("http://h/" + "a" * 70_000, "OBSCTL_PROMETHEUS_URL: URL longer than 65,536 characters"),
     ],
 )
 def test_invalid_urls_are_usage_errors_naming_the_source(url, message):
