@@ -153,13 +153,14 @@ def load_settings(
             source = "env"
         merged.update(env_over)
         flag_over = dict((overrides or {}).get(name) or {})
+        url_flag = str(flag_over.pop("url_flag", None) or "--url")  # the command's flag for the URL
         if flag_over.get("url"):
             source = "flag"
         merged.update({k: v for k, v in flag_over.items() if v is not None})
         if not merged.get("url"):
             continue
         where = f"{_origin(doc, context)}{prefix}.{name}"
-        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": "--url"}.get(source, f"{where}.url")
+        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": url_flag}.get(source, f"{where}.url")
         backends[name] = _parse_backend(name, merged, where, source, url_where)
     sections: dict[str, dict[str, Any]] = {}
     for section in SECTION_TABLE:
@@ -258,6 +259,7 @@ def _parse_backend(
         retries=_int(block.get("retries", DEFAULT_RETRIES), f"{where}.retries"),
         options=parse_options(spec, block, where),
         source=source,
+        url_where=url_where,
     )
 
 

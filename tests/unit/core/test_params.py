@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from obsctl.core.params import check_url_flag, duration_flag, time_flag, time_ra
 from obsctl.core.timeparse import age, duration_seconds, parse_rfc3339, to_rfc3339
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+AM = str(Path(__file__).resolve().parents[2] / "fixtures" / "alertmanager" / "amtool_conf.routing.yml")
 
 
 def test_duration_flag_messages_name_the_flag():
@@ -145,3 +147,21 @@ def test_check_url_flag_passes_good_urls_and_none():
     assert check_url_flag("http://127.0.0.1:9090/prom?tenant=a") == "http://127.0.0.1:9090/prom?tenant=a"
     with pytest.raises(typer.BadParameter, match=r"^empty URL \(expected e\.g\."):
         check_url_flag("  ")
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["metrics", "query", "up", "--url", "http://127.0.0.1:1"], "--url"),
+        (["alerts", "silence", "list", "--url", "http://127.0.0.1:1"], "--url"),
+        (["alerts", "coverage", "--from-prometheus", "--prometheus-url", "http://127.0.0.1:1", "--am-config", AM], "--prometheus-url"),
+    ],
+)
+def test_unreachable_hint_names_the_flag_that_was_used(run_cli, args, flag):
+    # It said "the URL comes from --prometheus-url" after `metrics query --url`, a flag that command lacks.
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    result = run_cli(args, transport=httpx.MockTransport(refuse))
+    assert result.exit_code == 5, result.output
+    assert result.stderr.splitlines()[-1].endswith(f"the URL comes from {flag}")
