@@ -232,9 +232,15 @@ def load_text_scalars(text: str) -> Any:
     `code: 500` gives "500" and `on: yes` gives "yes" (no YAML 1.1 int/bool/date guessing); only a
     plain `~`, `null` or empty value is None. Built straight from libyaml's parse events (no node
     tree, no tag resolution), which is what makes a 10,000-case file load in a fraction of
-    `yaml.safe_load`'s time. Merge keys (`<<`) are refused: their text meaning would be ambiguous.
+    `yaml.safe_load`'s time; the common plain shapes skip libyaml altogether (core/yamlfast.py,
+    same result). Merge keys (`<<`) are refused: their text meaning would be ambiguous.
     Raises YAMLError with the line of the problem.
     """
+    from obsctl.core.yamlfast import DECLINE, read_simple
+
+    fast = read_simple(text) if isinstance(text, str) else DECLINE
+    if fast is not DECLINE:
+        return fast
     import yaml
     import yaml.events
 
