@@ -45,3 +45,31 @@ def env_with(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def obsctl_script() -> str:
+    """The installed console script beside this interpreter (.venv/bin/obsctl), as a user runs it."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).with_name("obsctl")
+    found = str(script) if script.exists() else shutil.which("obsctl")
+    if not found:
+        raise SystemExit("no obsctl console script: run `pip install -e .` in this environment first")
+    return found
+
+
+def precompile_package() -> str:
+    """Write obsctl's .pyc files, as a wheel install does (an editable install with
+    PYTHONDONTWRITEBYTECODE=1 would otherwise recompile every module on every run)."""
+    import compileall
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("obsctl")
+    if spec is None or spec.origin is None:
+        return "obsctl is not importable here"
+    package = Path(spec.origin).parent
+    compileall.compile_dir(str(package), quiet=1)
+    return f"precompiled {package}"

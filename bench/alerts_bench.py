@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _timing import interleaved, median_ms
+from _timing import interleaved, median_ms, obsctl_script
 
 TEAMS = [f"team{i}" for i in range(40)]
 SERVICES = [f"svc{i}" for i in range(30)]
@@ -75,15 +75,6 @@ def make_cases(n: int, rng: random.Random) -> list[dict[str, object]]:
     return cases
 
 
-def _obsctl() -> str:
-    """The installed console script beside this interpreter (what users run)."""
-    script = Path(sys.executable).with_name("obsctl")
-    found = str(script) if script.exists() else shutil.which("obsctl")
-    if not found:
-        raise SystemExit("obsctl is not installed in this environment: pip install -e . first")
-    return found
-
-
 def _ratio(samples: dict[str, list[float]], a: str, b: str) -> str:
     ma, mb = median_ms(samples[a]), median_ms(samples[b])
     return f"{a}: {ma:.1f} ms | {b}: {mb:.1f} ms | ratio {ma / mb:.2f}x"
@@ -99,7 +90,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.quick:
         args.cases, args.rounds, args.amtool_sample = 2_000, 3, 10
-    obsctl = _obsctl()
+    obsctl = obsctl_script()
     amtool = shutil.which("amtool")
     rng = random.Random(42)
     tmp = Path(tempfile.mkdtemp(prefix="obsctl-bench-"))

@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+OBSCTL = ROOT / ".venv" / "bin" / "obsctl"
 
 SERVER = r"""
 import http.server, sys, time
@@ -49,11 +50,10 @@ s.serve_forever()
 
 
 def obsctl(args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_COLOR": "1"}
+    env = {**os.environ, "NO_COLOR": "1"}
     started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "obsctl", *args], capture_output=True, text=True, env=env, check=False
-    )
+    # The installed console script, as users run it (not `python -m` with PYTHONPATH).
+    proc = subprocess.run([str(OBSCTL), *args], capture_output=True, text=True, env=env, check=False)
     return time.perf_counter() - started, proc
 
 
@@ -71,7 +71,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--probes", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1 round (bench/run.py --quick)")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds = 1
+    if not OBSCTL.exists():
+        raise SystemExit(f"{OBSCTL} not found: install obsctl into .venv first (see README)")
 
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None

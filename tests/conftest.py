@@ -1,6 +1,9 @@
 """Test isolation and the CLI runner shared by every test folder.
 
-Under CI=true a skipped integration test fails the run: the real servers must run there.
+Under CI=true nothing may be left out silently: a skipped test fails (the real servers, the dev and
+export extras are installed there, and a missing binary must not pass as a skip, e.g. the shared
+Prometheus fixture when `prometheus` or `promtool` is absent), and so does a run that deselected
+tests (`-m`, `-k`) or collected none.
 """
 
 from __future__ import annotations
@@ -21,18 +24,42 @@ from obsctl.core.context import Seams
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()  # type: ignore[attr-defined]
-    if (
-        report.skipped
-        and os.environ.get("CI", "").lower() == "true"
-        and item.get_closest_marker("integration")
-    ):
+    if report.skipped and _under_ci() and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        kind = "integration test" if item.get_closest_marker("integration") else "test"
         report.outcome = "failed"
-        report.longrepr = f"integration test skipped under CI=true (must run in CI): {reason}"
+        report.longrepr = f"{kind} skipped under CI=true (must run in CI): {reason}"
+
+
+_deselected: list[int] = []
+
+
+def pytest_deselected(items: Sequence[pytest.Item]) -> None:
+    _deselected.append(len(items))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI=true the run must be the whole suite: deselecting tests or collecting none fails."""
+    if not _under_ci() or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        return
+    problem = ""
+    if sum(_deselected):
+        problem = f"{sum(_deselected)} tests were deselected (-m/-k)"
+    elif session.testscollected == 0:
+        problem = "no tests were collected"
+    if problem:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"CI=true: {problem}; CI runs the whole suite", red=True)
 
 
 @pytest.fixture(autouse=True)

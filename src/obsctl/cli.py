@@ -1,33 +1,74 @@
 """Root of the CLI: global options, the command groups, and the ONE error boundary.
 
-Only typer and light modules are imported at start-up; each command imports what it needs inside
-its body, so `obsctl --help` and every TAB press stay fast.
+Groups are built on demand: `obsctl alerts test ...` imports and builds `alerts` only, and
+`obsctl --help` / TAB are usually answered from the generated table before this module is imported
+(see obsctl._fast). Each command imports what it needs inside its body.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 import sys
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from obsctl import __version__
+from obsctl._argv import hoist_global_options
+from obsctl.config.complete import complete_context
 from obsctl.core.errors import ExitCode, NotBuiltError, ObsctlError
+from obsctl.core.lazycli import LazyCommands, build_command
+
+__all__ = ["GROUPS", "app", "hoist_global_options", "main"]
 
 INTERNAL_ERROR = 70
+
+# The command groups, in `obsctl --help` order: adding one is one line. Each module exposes a typer
+# `app`. A non-empty second field is the placeholder help used while that module does not exist yet.
+GROUPS: dict[str, tuple[str, str]] = {
+    "health": ("obsctl.health.commands", ""),
+    "metrics": ("obsctl.metrics.commands", ""),
+    "logs": ("obsctl.logs.commands", "Search and tail Elasticsearch/OpenSearch logs"),
+    "traces": ("obsctl.traces.commands", ""),
+    "alerts": ("obsctl.alerts.commands", ""),
+    "instrument": ("obsctl.instrument.commands", ""),
+    "config": ("obsctl.config.commands", ""),
+}
+
+
+def _module_exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent package is missing too
+        return False
+
+
+def build_group(name: str) -> Any:
+    """Import `obsctl.<name>.commands` and build its click group, exactly as `add_typer` would."""
+    module, placeholder = GROUPS[name]
+    if not placeholder or _module_exists(module):
+        return build_command(name, importlib.import_module(module).app)
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False)
+    _not_built(holder, name, placeholder)
+    return typer.main.get_group(holder).commands[name]
 
 
 class ObsctlGroup(TyperGroup):
     """Turns ObsctlError into `obsctl: error: ...` + hint on stderr and its exit code."""
 
-    ORDER = ("health", "metrics", "logs", "traces", "alerts", "instrument", "config")
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        eager = dict(self.commands)
+        self.commands = LazyCommands(list(GROUPS), build_group)
+        for name, command in eager.items():
+            self.commands[name] = command
 
     def list_commands(self, ctx: Any) -> list[str]:
-        names = list(super().list_commands(ctx))
-        rank = {n: i for i, n in enumerate(self.ORDER)}
-        return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+        return list(self.commands)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(args))
@@ -64,41 +105,8 @@ class ObsctlGroup(TyperGroup):
             raise typer.Exit(INTERNAL_ERROR) from None
 
 
-_ROOT_VALUE_OPTIONS = ("--context", "-c", "--config")
-_HOISTED_FLAGS = ("--no-color", "--debug")
-
-
-def hoist_global_options(args: list[str]) -> list[str]:
-    """Let `--context X`, `--config PATH`, `--no-color` and `--debug` follow the sub-command, as in kubectl.
-
-    `obsctl metrics query up --context prod` becomes `obsctl --context prod metrics query up`.
-    Only long forms move (a sub-command may own `-c`), and nothing after `--`.
-    """
-    i = 0
-    while i < len(args) and args[i].startswith("-") and args[i] != "--":
-        i += 2 if args[i] in _ROOT_VALUE_OPTIONS else 1
-    head, tail = list(args[:i]), list(args[i:])
-    moved: list[str] = []
-    rest: list[str] = []
-    j = 0
-    while j < len(tail):
-        tok = tail[j]
-        if tok == "--":
-            rest.extend(tail[j:])
-            break
-        if tok in _HOISTED_FLAGS or tok.startswith(("--context=", "--config=")):
-            moved.append(tok)
-        elif tok in ("--context", "--config") and j + 1 < len(tail):
-            moved.extend(tail[j : j + 2])
-            j += 1
-        else:
-            rest.append(tok)
-        j += 1
-    return head + moved + rest
-
-
 def _click_exceptions() -> tuple[type[BaseException], ...]:
-    from typer._click.exceptions import ClickException
+    from obsctl._clickshim import ClickException
 
     return (ClickException, typer.Exit, typer.Abort)
 
@@ -153,8 +161,8 @@ app = typer.Typer(
 )
 
 
-def _version_callback(value: bool) -> None:
-    if value:
+def _version_callback(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         sys.stdout.write(f"obsctl {__version__}\n")
         raise typer.Exit(0)
 
@@ -165,7 +173,10 @@ def root(
     context: Annotated[
         str | None,
         typer.Option(
-            "--context", "-c", help="Context to use (default: current-context; env OBSCTL_CONTEXT)."
+            "--context",
+            "-c",
+            help="Context to use (default: current-context; env OBSCTL_CONTEXT).",
+            autocompletion=complete_context,
         ),
     ] = None,
     config: Annotated[
@@ -192,8 +203,21 @@ def root(
     ctx.call_on_close(actx.close)
 
 
-def _not_built(name: str, what: str) -> None:
-    @app.command(
+def _complete_from_live_tree(instruction: str) -> None:
+    """TAB with a stale generated table: the same rules over a tree built from the live CLI."""
+    from obsctl._fast import answer_completion, load_table
+
+    if load_table() is not None:
+        return  # the table was fresh: typer answers for parameters with their own completer
+    from obsctl._surface_build import live_table
+
+    code = answer_completion(*live_table(), instruction, os.environ)
+    if code is not None:
+        sys.exit(code)
+
+
+def _not_built(holder: typer.Typer, name: str, what: str) -> None:
+    @holder.command(
         name,
         help=f"{what} (not built yet: exits 2).\n\n\b\nExample:\n  obsctl {name}   # says it is not built yet, exit 2",
         context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -206,33 +230,11 @@ def _not_built(name: str, what: str) -> None:
         )
 
 
-def _wire() -> None:
-    from obsctl.alerts.commands import app as alerts_app
-    from obsctl.config.commands import app as config_app
-    from obsctl.health.commands import app as health_app
-    from obsctl.metrics.commands import app as metrics_app
-
-    app.add_typer(metrics_app, name="metrics")
-    _not_built("logs", "Search and tail Elasticsearch/OpenSearch logs")
-    _not_built("traces", "Fetch Jaeger traces and render waterfalls")
-    app.add_typer(alerts_app, name="alerts")
-    app.add_typer(health_app, name="health")
-    from obsctl.instrument.commands import app as instrument_app
-
-    app.add_typer(instrument_app, name="instrument")
-    app.add_typer(config_app, name="config")
-
-
-_wire()
-
-
 def main() -> None:
-    """Console-script entry point."""
-    argv = sys.argv[1:]
-    if argv == ["--version"]:
-        # Fast path: no option parsing needed to print the version.
-        sys.stdout.write(f"obsctl {__version__}\n")
-        return
+    """Run the typer CLI (the console script reaches here through obsctl._entry)."""
+    instruction = os.environ.get("_OBSCTL_COMPLETE", "")
+    if instruction.startswith("complete_"):
+        _complete_from_live_tree(instruction)
     try:
         app(prog_name="obsctl")
     except KeyboardInterrupt:

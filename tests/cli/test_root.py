@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from obsctl import __version__
 
 
@@ -28,11 +30,14 @@ def test_unknown_flag_exits_2(run_cli):
     assert "No such option" in result.stderr
 
 
-def test_not_built_group_says_so_and_exits_2(run_cli):
-    result = run_cli(["logs", "tail", "--trace-id", "abc"])
+def test_not_built_group_says_so_and_exits_2(run_cli, monkeypatch):
+    from obsctl import cli
+
+    monkeypatch.setitem(cli.GROUPS, "later", ("obsctl.later_not_there.commands", "Something for later"))
+    result = run_cli(["later", "tail", "--trace-id", "abc"])
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert result.stderr.splitlines()[0] == "obsctl: error: `obsctl logs` is not built yet"
+    assert result.stderr.splitlines()[0] == "obsctl: error: `obsctl later` is not built yet"
 
 
 def test_python_dash_m_runs_the_same_cli():
@@ -60,9 +65,9 @@ def test_help_does_not_import_heavy_libraries():
 def test_version_does_not_import_heavy_libraries():
     code = (
         "import sys; sys.argv=['obsctl','--version']\n"
-        "from obsctl.cli import main\nmain()\n"
+        "from obsctl._entry import main\nmain()\n"
         "heavy=[m for m in ('elasticsearch','opentelemetry','prometheus_api_client','requests','libcst','pandas',"
-        "'httpx') if m in sys.modules]\n"
+        "'httpx','typer','obsctl.cli','yaml') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + ','.join(heavy))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
@@ -130,3 +135,83 @@ def test_broken_pipe_exits_quietly(tmp_path):
     assert proc.stdout.splitlines()[0].split("\t")[1] == "ctx0"
     assert proc.stdout.splitlines()[-1] == "rc=0"
     assert proc.stderr == ""
+
+
+def test_only_the_invoked_group_is_imported(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("current-context: a\ncontexts:\n  a: {}\n")
+    code = (
+        "import sys; sys.argv=['obsctl','config','current-context']\n"
+        "from obsctl.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "loaded=[m for m in ('obsctl.alerts.commands','obsctl.metrics.commands','obsctl.health.commands')"
+        " if m in sys.modules]\n"
+        "sys.stderr.write('LOADED=' + ','.join(loaded))\n"
+    )
+    env = {**__import__("os").environ, "OBSCTL_CONFIG": str(cfg)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    assert proc.stdout == "a\n", proc.stderr
+    assert proc.stderr.split("LOADED=")[1].strip() == ""
+
+
+def test_group_registry_builds_placeholders_for_missing_modules(monkeypatch):
+    from obsctl import cli
+
+    monkeypatch.setitem(cli.GROUPS, "zzz", ("obsctl.zzz_not_there.commands", "Something later"))
+    command = cli.build_group("zzz")
+    assert command.name == "zzz"
+    assert "not built yet" in (command.help or "")
+    with pytest.raises(ModuleNotFoundError):
+        monkeypatch.setitem(cli.GROUPS, "zzz", ("obsctl.zzz_not_there.commands", ""))
+        cli.build_group("zzz")
+
+
+def test_registry_order_is_help_order():
+    from obsctl.cli import GROUPS
+
+    assert list(GROUPS) == ["health", "metrics", "logs", "traces", "alerts", "instrument", "config"]
+
+
+def test_click_shim_matches_typer():
+    import typer
+
+    from obsctl._clickshim import ClickException, custom_completer
+    from obsctl.config.complete import complete_context
+
+    assert issubclass(typer.BadParameter, ClickException)
+    from typer.main import get_command
+
+    from obsctl.cli import app
+
+    root = get_command(app)
+    by_name = {p.name: p for p in root.params}
+    assert custom_completer(by_name["context"]) is complete_context
+    assert custom_completer(by_name["debug"]) is None
+    from obsctl._clickshim import is_file_type, sanitize_help_text
+
+    assert sanitize_help_text("plain [bold]text[/bold]") == "plain text"
+    assert not is_file_type(by_name["config"].type)
+
+
+def _run_entry(module: str, args: list[str]) -> tuple[int, str, str, bool]:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['obsctl', *{args!r}]\n"
+        f"from {module} import main\n"
+        "rc = 0\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    rc = e.code or 0\n"
+        "sys.stdout.flush(); sys.stderr.write('\\nTYPER=%s RC=%s' % ('typer' in sys.modules, rc))\n"
+    )
+    env = {**__import__("os").environ, "COLUMNS": "100"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, env=env)
+    err, _, tail = proc.stderr.rpartition("\nTYPER=")
+    typer_loaded, rc = tail.split(" RC=")
+    return int(rc), proc.stdout, err, typer_loaded == "True"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["alerts", "test", "--help"], ["config", "-h"], [], ["alerts"]])
+def test_help_from_the_table_is_the_live_help_without_typer(args):
+    fast = _run_entry("obsctl._entry", args)
+    live = _run_entry("obsctl.cli", args)
+    assert fast[:3] == live[:3]
+    assert (fast[3], live[3]) == (False, True)

@@ -17,13 +17,16 @@ Flavours (`flavor=`): "es7" (7.17), "es8" (8.12.1), "es9" (9.1.0), "opensearch" 
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import fnmatch
+import functools
 import hashlib
 import itertools
 import json
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -116,6 +119,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?
 
 def parse_date_nanos(value: Any) -> int | None:
     """A date as epoch nanoseconds: ISO 8601 (any fraction) or epoch millis (number or string)."""
+    if isinstance(value, (str, int, float)):
+        return _cached_date_nanos(value)
+    return _parse_date_nanos(value)
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _cached_date_nanos(value: Any) -> int | None:
+    return _parse_date_nanos(value)
+
+
+def _parse_date_nanos(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -169,21 +183,50 @@ def _dynamic_type(name: str, value: Any) -> str:
 class Index:
     name: str
     uuid: str
-    docs: list[dict[str, Any]] = field(default_factory=list)  # {"_id", "_source", "_seq"}
+    docs: list[dict[str, Any]] = field(default_factory=list)  # {"_id", "_source", "_seq"}: searchable
     mappings: dict[str, str] = field(default_factory=dict)  # field -> type (explicit wins)
     number: int = 0
+    pending: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (written at, doc)
+    data_stream: str | None = None
+    _types: dict[str, str] = field(default_factory=dict)
+    _date_cache: dict[str, tuple[int, list[int], list[dict[str, Any]]]] = field(default_factory=dict)
+
+    def date_index(self, name: str) -> tuple[list[int], list[dict[str, Any]]]:
+        """Searchable documents with a value in date field `name`, sorted by it (cached per refresh);
+        each document remembers its value in `_n` for sorting and aggregations."""
+        cached = self._date_cache.get(name)
+        if cached is not None and cached[0] == len(self.docs):
+            return cached[1], cached[2]
+        pairs = []
+        for doc in self.docs:
+            nanos = doc.setdefault("_n", {}).get(name)
+            if nanos is None:
+                values = [n for n in (parse_date_nanos(v) for v in get_field(doc["_source"], name)) if n is not None]
+                nanos = doc["_n"][name] = min(values) if values else -1
+            if nanos >= 0:
+                pairs.append((nanos, doc["_seq"], doc))
+        pairs.sort(key=lambda p: (p[0], p[1]))
+        keys = [p[0] for p in pairs]
+        docs = [p[2] for p in pairs]
+        self._date_cache[name] = (len(self.docs), keys, docs)
+        return keys, docs
 
     def field_types(self) -> dict[str, str]:
-        types: dict[str, str] = {}
-        for doc in self.docs:
-            for name, value in _leaf_fields(doc["_source"]):
-                sample = value[0] if isinstance(value, list) and value else value
-                kind = self.mappings.get(name) or types.get(name) or _dynamic_type(name, sample)
-                types[name] = kind
-                if kind == "text" and name not in self.mappings:
-                    types.setdefault(f"{name}.keyword", "keyword")
+        """The mapping: dynamic types from every written document (mapped at index time, as ES
+        does, even before a refresh makes the document searchable), explicit mappings win."""
+        return self._types
+
+    def learn(self, source: Mapping[str, Any]) -> None:
+        types = self._types
+        for name, value in _leaf_fields(source):
+            if name in types:
+                continue
+            sample = value[0] if isinstance(value, list) and value else value
+            kind = self.mappings.get(name) or _dynamic_type(name, sample)
+            types[name] = kind
+            if kind == "text" and name not in self.mappings:
+                types.setdefault(f"{name}.keyword", "keyword")
         types.update(self.mappings)
-        return types
 
 
 class EsError(Exception):
@@ -260,8 +303,17 @@ class FakeElasticsearch(FakeServer):
         api_key: str | None = None,
         bearer: str | None = None,
         product_header: bool | None = None,
+        refresh_interval: float | None = None,
+        ingest_timestamp: bool = False,
     ) -> None:
         super().__init__()
+        self.refresh_interval = refresh_interval
+        self.ingest_timestamp = ingest_timestamp
+        self.data_streams: dict[str, list[str]] = {}
+        self.data_stream_mappings: dict[str, str] = {"@timestamp": "date"}
+        self.max_result_window = 10_000
+        self._started = time.time()
+        self._current_id = ""
         if flavor not in FLAVORS:
             raise ValueError(f"flavor must be one of {', '.join(FLAVORS)}, not {flavor!r}")
         self.flavor = flavor
@@ -296,6 +348,7 @@ class FakeElasticsearch(FakeServer):
                 index = Index(name, uuid, number=len(self.indices))
                 self.indices[name] = index
             index.mappings.update(mappings or {})
+            index._types.update(index.mappings)
             return index
 
     def add_documents(
@@ -305,16 +358,78 @@ class FakeElasticsearch(FakeServer):
         *,
         mappings: Mapping[str, str] | None = None,
     ) -> list[str]:
-        """Index documents (their `_source`); returns the generated ids."""
+        """Index documents (their `_source`); returns the generated ids.
+
+        A data stream name writes to its current backing index. With `refresh_interval` set, a
+        document becomes searchable at the next refresh tick; with `ingest_timestamp`, an ingest
+        pipeline sets `event.ingested` to the write time (as Fleet/ECS pipelines do).
+        """
         with self._state:
+            if index in self.data_streams:
+                index = self.data_streams[index][-1]
             target = self.create_index(index, mappings)
             ids = []
+            now = time.time()
             for source in docs:
-                seq = len(target.docs)
                 doc_id = f"{next(self._ids):020d}"
-                target.docs.append({"_id": doc_id, "_source": copy.deepcopy(dict(source)), "_seq": seq})
+                body = copy.deepcopy(dict(source))
+                if self.ingest_timestamp:
+                    stamp = datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="milliseconds")
+                    body.setdefault("event", {})["ingested"] = stamp.replace("+00:00", "Z")
+                target.learn(body)
+                doc = {"_id": doc_id, "_source": body, "_seq": -1}
+                if self.refresh_interval:
+                    target.pending.append((now, doc))
+                else:
+                    doc["_seq"] = len(target.docs)
+                    target.docs.append(doc)
                 ids.append(doc_id)
             return ids
+
+    def create_data_stream(self, name: str) -> str:
+        """A data stream with its first backing index `.ds-<name>-<yyyy.mm.dd>-000001`."""
+        with self._state:
+            if name not in self.data_streams:
+                self.data_streams[name] = []
+                self.rollover(name)
+            return self.data_streams[name][-1]
+
+    def rollover(self, name: str) -> str:
+        """Start a new backing index; later writes go there, searches see all of them."""
+        with self._state:
+            backing = self.data_streams.setdefault(name, [])
+            day = datetime.now(timezone.utc).strftime("%Y.%m.%d")
+            index_name = f".ds-{name}-{day}-{len(backing) + 1:06d}"
+            index = self.create_index(index_name, self.data_stream_mappings)
+            index.data_stream = name
+            backing.append(index_name)
+            return index_name
+
+    def refresh(self, index: str | None = None) -> None:
+        """`POST /_refresh`: make every written document searchable now."""
+        with self._state:
+            for target in self.indices.values():
+                if index is None or target.name == index:
+                    self._publish(target, len(target.pending))
+
+    @staticmethod
+    def _publish(target: Index, n: int) -> None:
+        for _, doc in target.pending[:n]:
+            doc["_seq"] = len(target.docs)
+            target.docs.append(doc)
+        del target.pending[:n]
+
+    def _refresh_due(self) -> None:
+        """Refresh ticks every `refresh_interval` seconds since the fake started."""
+        if not self.refresh_interval:
+            return
+        tick = self._started + ((time.time() - self._started) // self.refresh_interval) * self.refresh_interval
+        for target in self.indices.values():
+            n = 0
+            while n < len(target.pending) and target.pending[n][0] < tick:
+                n += 1
+            if n:
+                self._publish(target, n)
 
     def delete_index(self, name: str) -> None:
         with self._state:
@@ -347,6 +462,8 @@ class FakeElasticsearch(FakeServer):
         try:
             self._check_auth(request)
             self._check_media_types(request)
+            with self._state:
+                self._refresh_due()
             status, body = self._route(request)
         except EsError as exc:
             return self._json(exc.status, exc.body, request, extra=exc.headers)
@@ -592,10 +709,21 @@ class FakeElasticsearch(FakeServer):
                 found.update(self.indices)
                 continue
             if "*" in name or "?" in name:
-                matched = {n: i for n, i in self.indices.items() if fnmatch.fnmatchcase(n, name)}
+                # Hidden indices (a leading dot: data stream backing indices) only by a dotted pattern.
+                matched = {
+                    n: i
+                    for n, i in self.indices.items()
+                    if fnmatch.fnmatchcase(n, name) and (not n.startswith(".") or name.startswith("."))
+                }
+                for stream, backing in self.data_streams.items():
+                    if fnmatch.fnmatchcase(stream, name):
+                        matched.update({b: self.indices[b] for b in backing if b in self.indices})
                 if not matched and not allow_no_indices:
                     raise index_not_found(name)
                 found.update(matched)
+                continue
+            if name in self.data_streams:
+                found.update({b: self.indices[b] for b in self.data_streams[name] if b in self.indices})
                 continue
             if name not in self.indices:
                 if ignore_unavailable:
@@ -633,10 +761,46 @@ class FakeElasticsearch(FakeServer):
         out = []
         for index in sorted(indices, key=lambda i: i.number):
             types = index.field_types()
-            for doc in index.docs:
-                if query is None or self._matches(doc["_source"], query, types):
+            candidates, rest = self._date_prefilter(index, query, types)
+            for doc in candidates:
+                self._current_id = doc["_id"]
+                if rest is None or self._matches(doc["_source"], rest, types):
                     out.append((index, doc))
         return out
+
+    def _date_prefilter(self, index: Index, query: Any, types: dict[str, str]) -> tuple[list[dict[str, Any]], Any]:
+        """Like ES's BKD tree for dates: a range filter on a date field in a top-level bool picks the
+        candidates by bisection over the documents sorted by that field; the rest of the query
+        is evaluated on those only."""
+        if not isinstance(query, dict) or list(query) != ["bool"]:
+            return index.docs, query
+        spec = query["bool"]
+        filters = spec.get("filter")
+        filters = filters if isinstance(filters, list) else [filters] if filters else []
+        for i, clause in enumerate(filters):
+            if not (isinstance(clause, dict) and list(clause) == ["range"]):
+                continue
+            ((name, bounds),) = clause["range"].items()
+            if types.get(name) not in ("date", "date_nanos"):
+                continue
+            keys, docs = index.date_index(name)
+            lo, hi = 0, len(keys)
+            for op, bound in bounds.items():
+                if op not in ("gte", "gt", "lte", "lt") or bound is None:
+                    continue
+                value = _now_math(bound) if isinstance(bound, str) and bound.startswith("now") else parse_date_nanos(bound)
+                if value is None:
+                    return index.docs, query
+                if op in ("gte", "gt"):
+                    lo = max(lo, (bisect.bisect_left if op == "gte" else bisect.bisect_right)(keys, value))
+                else:
+                    hi = min(hi, (bisect.bisect_right if op == "lte" else bisect.bisect_left)(keys, value))
+            remaining = dict(spec, filter=[c for j, c in enumerate(filters) if j != i])
+            if not remaining["filter"]:
+                del remaining["filter"]
+            rest = {"bool": remaining} if any(remaining.get(k) for k in ("must", "filter", "should", "must_not")) else None
+            return docs[lo:hi] if lo < hi else [], rest
+        return index.docs, query
 
     def _search(self, request: Request, expr: str | None) -> Any:
         body = self._body(request)
@@ -665,7 +829,26 @@ class FakeElasticsearch(FakeServer):
             else:
                 indices = self._resolve(expr, request, default_allow_no_indices=True)
                 docs = self._matching(indices, body.get("query"))
-            hits_all = self._sorted_hits(docs, body, indices)
+            if pit is not None and body.get("sort") is not None and self.flavor != "opensearch":
+                # ES >= 7.12 appends the implicit `_shard_doc` tiebreaker to PIT searches.
+                sort = body["sort"] if isinstance(body["sort"], list) else [body["sort"]]
+                names = [next(iter(s)) if isinstance(s, dict) else str(s).partition(":")[0] for s in sort]
+                if "_shard_doc" not in names:
+                    order = "desc" if "desc" in json.dumps(sort[0]) else "asc"
+                    body = {**body, "sort": [*sort, {"_shard_doc": order}]}
+            window = int(body.get("from", 0)) + int(body.get("size", 10))
+            if window > self.max_result_window and not request.param("scroll"):
+                reason = (
+                    f"Result window is too large, from + size must be less than or equal to: "
+                    f"[{self.max_result_window}] but was [{window}]. See the scroll api for a more efficient "
+                    "way to request large data sets. This limit can be set by changing the "
+                    "[index.max_result_window] index level setting."
+                )
+                raise search_phase_failure(indices[0] if indices else Index("_all", "_na_"), "illegal_argument_exception", reason)
+            if int(body.get("size", 10)):
+                hits_all = self._sorted_hits(docs, body, indices)
+            else:  # size 0 (aggregations, counts): nothing to sort
+                hits_all = [(i, d, None) for i, d in docs]
             scroll = request.param("scroll") or body.get("scroll")
             result = self._page(hits_all, body, indices, request, start=int(body.get("from", 0)))
             if scroll:
@@ -677,9 +860,40 @@ class FakeElasticsearch(FakeServer):
                 result = {"_scroll_id": scroll_id, **result}
             if pit is not None:
                 result = {"pit_id": pit.get("id"), **result}
+            aggs = body.get("aggs") or body.get("aggregations")
+            if aggs:
+                result["aggregations"] = self._aggs(aggs, docs, indices)
         return result
 
+    def _aggs(self, aggs: Any, docs: list[tuple[Index, dict[str, Any]]], indices: list[Index]) -> Any:
+        from tests.fakes.es_aggs import run_aggs
+
+        types: dict[str, str] = {}
+        for index in indices:
+            for name, kind in index.field_types().items():
+                types.setdefault(name, kind)
+
+        def fielddata(name: str) -> EsError:
+            index = indices[0] if indices else Index("_all", "_na_")
+            return search_phase_failure(index, "illegal_argument_exception", f"Fielddata is disabled on [{name}] in [{index.name}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.")
+
+        try:
+            def nanos_of(doc: dict[str, Any], name: str) -> int | None:
+                cached = doc.get("_n", {}).get(name)
+                if cached is not None:
+                    return cached if cached >= 0 else None
+                values = get_field(doc["_source"], name)
+                return parse_date_nanos(values[0]) if values else None
+
+            def values_of(doc: dict[str, Any], name: str) -> list[Any]:
+                return get_field(doc["_source"], name)
+
+            return run_aggs(aggs, [d for _, d in docs], types, values_of, nanos_of, fielddata)
+        except ValueError as exc:
+            raise EsError(400, error_body(400, "illegal_argument_exception", str(exc))) from None
+
     def _query_ok(self, doc: dict[str, Any], index: Index, query: Any) -> bool:
+        self._current_id = doc["_id"]
         return query is None or self._matches(doc["_source"], query, index.field_types())
 
     def _sorted_hits(
@@ -717,6 +931,12 @@ class FakeElasticsearch(FakeServer):
                     order = value.get("order", "desc" if name == "_score" else "asc")
                     specs.append((name, order, value.get("unmapped_type")))
         for name, _, unmapped in specs:
+            if name == "_id" and self.flavor in ("es8", "es9"):
+                reason = (
+                    "Fielddata access on the _id field is disallowed, you can re-enable it by updating the "
+                    "dynamic cluster setting: indices.id_field_data.enabled"
+                )
+                raise search_phase_failure(indices[0], "illegal_argument_exception", reason)
             if name.startswith("_"):
                 continue
             for index in indices:
@@ -738,11 +958,17 @@ class FakeElasticsearch(FakeServer):
 
     def _sort_value(self, index: Index, doc: dict[str, Any], spec: tuple[str, str, str | None]) -> Any:
         name, order, _ = spec
+        if name == "_id":
+            return doc["_id"]
         if name in ("_shard_doc", "_doc"):
             return (index.number << 32) | doc["_seq"] if name == "_shard_doc" else doc["_seq"]
         if name == "_score":
             return 1.0
         kind = index.field_types().get(name)
+        if kind in ("date", "date_nanos"):
+            cached = doc.get("_n", {}).get(name)
+            if cached is not None and cached >= 0:
+                return cached if kind == "date_nanos" else cached // 1_000_000
         source_name = name[: -len(".keyword")] if kind == "keyword" and name.endswith(".keyword") else name
         values = get_field(doc["_source"], source_name)
         if not values:
@@ -788,6 +1014,9 @@ class FakeElasticsearch(FakeServer):
                 del hit["_source"]
             if sort_values is not None:
                 hit["sort"] = sort_values
+            marks = _highlight(doc["_source"], body.get("highlight"), body.get("query"))
+            if marks:
+                hit["highlight"] = marks
             hits.append(hit)
         hits_obj: dict[str, Any] = {}
         track = body.get("track_total_hits", 10_000)
@@ -899,6 +1128,10 @@ class FakeElasticsearch(FakeServer):
             return False
         if kind == "bool":
             return self._bool(source, spec, types)
+        if kind == "query_string":
+            return self._matches(source, _query_string(json.dumps(spec, sort_keys=True)), types)
+        if kind == "ids":
+            return self._current_id in (spec.get("values") or [])
         if kind == "exists":
             return bool(self._values(source, spec["field"], types))
         if kind in ("term", "terms", "match", "match_phrase", "prefix", "wildcard", "range"):
@@ -929,6 +1162,8 @@ class FakeElasticsearch(FakeServer):
         raise EsError(400, error_body(400, "parsing_exception", f"unknown query [{kind}]", line=1, col=13))
 
     def _values(self, source: dict[str, Any], name: str, types: dict[str, str]) -> list[Any]:
+        if name == "*":  # query_string's default field: every string value of the document
+            return [v for _, v in _leaf_fields(source) if isinstance(v, str)]
         if types.get(name) == "keyword" and name.endswith(".keyword") and name not in source:
             return get_field(source, name[: -len(".keyword")])
         return get_field(source, name)
@@ -1060,6 +1295,62 @@ class FakeElasticsearch(FakeServer):
             else:
                 freed = sum(1 for i in ids if self._contexts.pop(str(i), None) is not None)
         return (200 if freed else 404), {"succeeded": True, "num_freed": freed}
+
+
+def _highlight(source: dict[str, Any], spec: Any, query: Any) -> dict[str, list[str]]:
+    """`highlight` with `number_of_fragments: 0`: the whole field, each query word wrapped in the
+    pre/post tags (default `<em>`), as the unified highlighter does for analysed text."""
+    if not isinstance(spec, dict) or not spec.get("fields"):
+        return {}
+    pre = (spec.get("pre_tags") or ["<em>"])[0]
+    post = (spec.get("post_tags") or ["</em>"])[0]
+    out: dict[str, list[str]] = {}
+    for name in spec["fields"]:
+        words = sorted(_query_words(query, name), key=len, reverse=True)
+        values = [v for v in get_field(source, name) if isinstance(v, str)]
+        if not words or not values:
+            continue
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+        marked = [pattern.sub(lambda m: pre + m.group(0) + post, v) for v in values]
+        if any(m != v for m, v in zip(marked, values)):
+            out[name] = marked
+    return out
+
+
+def _query_words(query: Any, field_name: str) -> set[str]:
+    """Words a query searches for in `field_name` (or in every field: `*`)."""
+    words: set[str] = set()
+    if isinstance(query, list):
+        for q in query:
+            words |= _query_words(q, field_name)
+        return words
+    if not isinstance(query, dict):
+        return words
+    for kind, spec in query.items():
+        if kind == "bool":
+            for key in ("must", "filter", "should"):
+                words |= _query_words(spec.get(key), field_name)
+        elif kind == "query_string":
+            words |= _query_words(_query_string(json.dumps(spec, sort_keys=True)), field_name)
+        elif kind in ("match", "match_phrase") and isinstance(spec, dict):
+            for name, arg in spec.items():
+                if name in (field_name, "*"):
+                    text = arg.get("query") if isinstance(arg, dict) else arg
+                    words |= set(_TOKEN.findall(str(text)))
+    return words
+
+
+@functools.lru_cache(maxsize=256)
+def _query_string(spec_json: str) -> dict[str, Any]:
+    from tests.fakes.es_query_string import QueryStringError, to_dsl
+
+    spec = json.loads(spec_json)
+    try:
+        return to_dsl(
+            str(spec.get("query", "")), str(spec.get("default_operator", "OR")), str(spec.get("default_field", "*"))
+        )
+    except QueryStringError as exc:
+        raise EsError(400, error_body(400, "parse_exception", str(exc))) from None
 
 
 def _now_math(expr: str) -> int:

@@ -6,7 +6,9 @@ Versions (`version=`), research/fake-servers.md §2.1:
 - "main":  Jaeger main after #9260: api_v3, and of v1 only get-trace/dependencies/transform.
 
 Traces are kept as OTLP JSON (what api_v3 returns); v1 answers are derived from the same spans,
-so one data set serves both APIs. Fixture bodies: tests/fixtures/jaeger/ (PROVENANCE.tsv there).
+so one data set serves both APIs. `stream_chunks=N` makes api_v3 get-trace answer the way the
+grpc-gateway streams a server-streaming call: N `{"result": ...}` objects, one per line, each with
+a share of the spans (`stream_error=` appends an `{"error": ...}` chunk, as a failure mid-stream). Fixture bodies: tests/fixtures/jaeger/ (PROVENANCE.tsv there).
 
     with FakeJaeger(version="main", traces=load_fixture_traces()) as jaeger:
         httpx.get(jaeger.url + "/api/v3/services").json()  # {"services": [...]}
@@ -91,8 +93,17 @@ def _v1_trace_id(hex_id: str) -> str:
 class FakeJaeger(FakeServer):
     send_date = True  # Go's net/http always sends Date
 
-    def __init__(self, version: str = "v2.20", *, traces: Iterable[Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        version: str = "v2.20",
+        *,
+        traces: Iterable[Mapping[str, Any]] | None = None,
+        stream_chunks: int = 1,
+        stream_error: str | None = None,
+    ) -> None:
         super().__init__()
+        self.stream_chunks = stream_chunks
+        self.stream_error = stream_error
         if version not in VERSIONS:
             raise ValueError(f"version must be one of {', '.join(VERSIONS)}, not {version!r}")
         self.version = version
@@ -186,14 +197,31 @@ class FakeJaeger(FakeServer):
             return self._ok(body if ops else {})
         if path == "/api/v3/traces":
             return self._v3_find(request)
+        if path == "/api/v3/trace-summaries":  # v2.19+ (jaeger#8604); both fake v3 versions are newer
+            return self._v3_find(request, summaries=True)
         if path.startswith("/api/v3/traces/"):
             trace_id = path.rsplit("/", 1)[1]
             norm = self._parse_trace_id(trace_id)
             if norm is None:
                 return self._v3_error(400, f"malformed parameter trace_id: {self._bad_id_reason(trace_id)}")
             spans = self._trace_spans(norm)
+            if spans and (self.stream_chunks > 1 or self.stream_error):
+                return self._v3_stream(norm)
             return self._v3_traces([norm] if spans else [])
         return self._not_found()
+
+    def _v3_stream(self, trace_id: str) -> Response:
+        """Newline-delimited `{"result": TracesData}` chunks (grpc-gateway server streaming)."""
+        spans = self._trace_spans(trace_id)
+        size = max(1, -(-len(spans) // self.stream_chunks))
+        lines = []
+        for i in range(0, len(spans), size):
+            part = spans[i : i + size]
+            rs = [{"resource": r, "scopeSpans": [{"scope": sc, "spans": [sp]}]} for r, sc, sp in part]
+            lines.append(json.dumps({"result": {"resourceSpans": rs}}, separators=(",", ":")))
+        if self.stream_error:
+            lines.append(json.dumps({"error": {"httpCode": 500, "message": self.stream_error}}))
+        return Response(200, ("\n".join(lines) + "\n").encode(), [("Content-Type", "application/json")])
 
     def _v3_error(self, status: int, message: str) -> Response:
         return self._go_error(status, {"error": {"httpCode": status, "message": message}})
@@ -202,7 +230,7 @@ class FakeJaeger(FakeServer):
         value = request.param(camel)
         return value if value not in (None, "") else request.param(snake)
 
-    def _v3_find(self, request: Request) -> Response:
+    def _v3_find(self, request: Request, summaries: bool = False) -> Response:
         snake = self.version == "v2.20"
         names = {
             "min": ("query.startTimeMin", "query.start_time_min"),
@@ -252,7 +280,35 @@ class FakeJaeger(FakeServer):
             attributes=json.loads(request.param("query.attributes") or "{}"),
             limit=depth,
         )
-        return self._v3_traces(ids)
+        return self._v3_summaries(ids) if summaries else self._v3_traces(ids)
+
+    def _v3_summaries(self, ids: list[str]) -> Response:
+        """`{"summaries": [...]}` as the FindTraceSummaries snapshot shapes it."""
+        out = []
+        for trace_id in ids:
+            spans = self._trace_spans(trace_id)
+            ids_in = {s["spanId"] for _, _, s in spans}
+            root = next((t for t in spans if t[2].get("parentSpanId", "") not in ids_in), spans[0])
+            per: dict[str, list[int]] = {}
+            for resource, _, span in spans:
+                counts = per.setdefault(_service(resource), [0, 0])
+                counts[0] += 1
+                counts[1] += int(int((span.get("status") or {}).get("code", 0)) == 2)
+            out.append(
+                {
+                    "traceId": trace_id,
+                    "rootServiceName": _service(root[0]),
+                    "rootOperationName": root[2].get("name", ""),
+                    "minStartTimeUnixNano": str(min(int(s["startTimeUnixNano"]) for _, _, s in spans)),
+                    "maxEndTimeUnixNano": str(max(int(s["endTimeUnixNano"]) for _, _, s in spans)),
+                    "spanCount": len(spans),
+                    "errorSpanCount": sum(c[1] for c in per.values()),
+                    "services": [
+                        {"name": n, "spanCount": c[0], "errorSpanCount": c[1]} for n, c in sorted(per.items())
+                    ],
+                }
+            )
+        return self._ok({"summaries": out}) if out else self._v3_error(404, "No traces found")
 
     def _v3_traces(self, ids: list[str]) -> Response:
         if not ids:

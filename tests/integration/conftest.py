@@ -1,23 +1,24 @@
-"""Session-wide real servers. Every test in this folder is an integration test."""
+"""Session-wide real servers, each started on first use. Every test in this folder is an
+integration test.
+
+`prometheus` is the one Prometheus of a test run, shared by every folder (tests/integration/
+shared.py): started in the background once collection shows a test will use it, stopped at the
+end of the session. Tests that need another config (rules of their own, an Alertmanager) start a
+private one with `start_prometheus`.
+"""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.servers import (
-    KnownExporter,
-    Server,
-    start_alertmanager,
-    start_blackbox,
-    start_prometheus,
-    start_redis,
-    wait_until,
-)
+from tests.integration.exporter import KnownExporter
+from tests.integration.servers import Server, start_alertmanager, start_blackbox, start_redis
+from tests.integration.shared import SharedPrometheus
+
+SHARED = SharedPrometheus()
 
 BASIC_AM_CONFIG = """route:
   receiver: default
@@ -49,29 +50,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
 
 
-@pytest.fixture(scope="session")
-def exporter() -> Iterator[KnownExporter]:
-    exp = KnownExporter()
-    yield exp
-    exp.stop()
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any("prometheus" in getattr(item, "fixturenames", ()) for item in session.items):
+        SHARED.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    SHARED.stop()
 
 
 @pytest.fixture(scope="session")
-def prometheus(tmp_path_factory: pytest.TempPathFactory, exporter: KnownExporter) -> Iterator[Server]:
-    """Prometheus scraping itself and the known exporter every second, with both targets up."""
-    server = start_prometheus(tmp_path_factory.mktemp("prometheus"), scrape_targets=[exporter.address])
+def exporter() -> KnownExporter:
+    return SHARED.exporter()
 
-    def both_up() -> bool:
-        url = f"{server.url}/api/v1/query?query=sum(up)"
-        with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310
-            result = json.load(resp)["data"]["result"]
-        return bool(result) and float(result[0]["value"][1]) >= 2
 
-    if not wait_until(both_up, timeout=30):
-        server.stop()
-        raise RuntimeError("prometheus targets did not come up:\n" + server.logs())
-    yield server
-    server.stop()
+@pytest.fixture(scope="session")
+def prometheus(exporter: KnownExporter) -> Server:
+    """The shared Prometheus 2.42 (tests/integration/shared.py), once every target has been scraped
+    and the rules evaluated. `extra`: `dead` (the down target) and `history_end` (unix seconds of
+    the last backfilled sample; the history covers the HISTORY_SECONDS before it). Every folder
+    shares it: never reload its config, delete series or otherwise change it from a test."""
+    return SHARED.server()
 
 
 @pytest.fixture(scope="session")

@@ -1,25 +1,26 @@
 """Start real servers from their Debian packages on 127.0.0.1 free ports, for integration tests.
 
 Each `start_*` returns a running `Server` (stop it with `.stop()`); readiness is awaited before
-returning, and a start that loses a port race is retried once. Binaries missing -> pytest.skip,
-which the root conftest turns into a failure under CI=true.
+returning, and a start that loses a port race is retried. Binaries missing -> pytest.skip, which
+the root conftest turns into a failure under CI=true.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.server
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,12 +145,18 @@ def start_prometheus(
     scrape_interval: str = "1s",
     extra_args: Sequence[str] = (),
     scrape_self: bool = True,
+    history: Callable[[int], str] | None = None,
 ) -> Server:
-    """Prometheus scraping itself (job `prometheus`) and `scrape_targets` (job `exporter`)."""
-    require("prometheus")
+    """Prometheus scraping itself (job `prometheus`) and `scrape_targets` (job `exporter`).
+
+    `history(port)` returns OpenMetrics text (timestamps in the past, `# EOF` last) that is written
+    into the TSDB as blocks before the server starts, so queries see that past at once."""
+    require("prometheus", *(["promtool"] if history else []))
     workdir.mkdir(parents=True, exist_ok=True)
 
     def build(port: int) -> list[str]:
+        if history is not None:
+            backfill(workdir / "data", history(port))
         cfg = [
             f"global: {{scrape_interval: {scrape_interval}, evaluation_interval: {scrape_interval}}}",
         ]
@@ -184,6 +191,30 @@ def start_prometheus(
         lambda p: _http_ready(f"http://127.0.0.1:{p}/-/ready"),
         lambda p: f"http://127.0.0.1:{p}",
     )
+
+
+def backfill(data_dir: Path, openmetrics: str) -> None:
+    """Write `openmetrics` into a fresh TSDB at `data_dir` with promtool (a failure raises, with its output)."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    source = data_dir.parent / "history.om"
+    source.write_text(openmetrics)
+    proc = subprocess.run(  # noqa: S603 - fixed binary
+        ["promtool", "tsdb", "create-blocks-from", "openmetrics", "-q", str(source), str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode != 0 or not any(data_dir.iterdir()):
+        raise RuntimeError(f"promtool could not backfill {source}:\n{proc.stdout}{proc.stderr}")
+
+
+def get_json(server: Server, path: str, **params: str) -> Any:
+    """GET an API path directly (no obsctl), for readiness checks and expected values."""
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    with urllib.request.urlopen(f"{server.url}{path}{query}", timeout=5) as resp:  # noqa: S310 - loopback
+        return json.load(resp)
 
 
 def start_alertmanager(workdir: Path, config_yaml: str) -> Server:
@@ -287,87 +318,6 @@ def start_redis(workdir: Path, password: str | None = None) -> Server:
     if password:
         server.extra["password"] = password
     return server
-
-
-# --- a small exporter with known series ------------------------------------------------------
-
-TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
-
-KNOWN_SERIES_TEXT = """# HELP obsctl_test_requests_total Requests handled, by method and code.
-# TYPE obsctl_test_requests_total counter
-obsctl_test_requests_total{method="GET",code="200"} 1027
-obsctl_test_requests_total{method="POST",code="500"} 3
-# HELP obsctl_test_temperature_celsius Room temperature.
-# TYPE obsctl_test_temperature_celsius gauge
-obsctl_test_temperature_celsius{room="lab a"} 21.5
-obsctl_test_temperature_celsius{room="it's \\"quoted\\""} -4.25
-# HELP obsctl_test_up_ratio Always one.
-# TYPE obsctl_test_up_ratio gauge
-obsctl_test_up_ratio 1
-"""
-
-KNOWN_SERIES_OPENMETRICS = f"""# HELP obsctl_test_requests Requests handled, by method and code.
-# TYPE obsctl_test_requests counter
-obsctl_test_requests_total{{method="GET",code="200"}} 1027 # {{trace_id="{TRACE_ID}"}} 1.0
-obsctl_test_requests_total{{method="POST",code="500"}} 3
-# HELP obsctl_test_temperature_celsius Room temperature.
-# TYPE obsctl_test_temperature_celsius gauge
-obsctl_test_temperature_celsius{{room="lab a"}} 21.5
-obsctl_test_temperature_celsius{{room="it's \\"quoted\\""}} -4.25
-# HELP obsctl_test_up_ratio Always one.
-# TYPE obsctl_test_up_ratio gauge
-obsctl_test_up_ratio 1
-# HELP obsctl_test_latency_seconds Request latency.
-# TYPE obsctl_test_latency_seconds histogram
-obsctl_test_latency_seconds_bucket{{le="0.1"}} 8 # {{trace_id="{TRACE_ID}"}} 0.05
-obsctl_test_latency_seconds_bucket{{le="1.0"}} 10
-obsctl_test_latency_seconds_bucket{{le="+Inf"}} 11
-obsctl_test_latency_seconds_count 11
-obsctl_test_latency_seconds_sum 4.5
-# EOF
-"""
-
-
-class KnownExporter:
-    """An in-process /metrics endpoint with fixed series (text format, or OpenMetrics with
-    exemplars when the scraper asks for it)."""
-
-    def __init__(self, text: str = KNOWN_SERIES_TEXT, openmetrics: str = KNOWN_SERIES_OPENMETRICS) -> None:
-        exporter = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                exporter.scrapes += 1
-                if self.path.split("?")[0] != "/metrics":
-                    self.send_error(404)
-                    return
-                accept = self.headers.get("Accept", "")
-                if "application/openmetrics-text" in accept:
-                    body = openmetrics.encode()
-                    ctype = "application/openmetrics-text; version=1.0.0; charset=utf-8"
-                else:
-                    body = text.encode()
-                    ctype = "text/plain; version=0.0.4; charset=utf-8"
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.scrapes = 0
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = int(self.httpd.server_address[1])
-        self.address = f"127.0.0.1:{self.port}"
-        self.url = f"http://{self.address}/metrics"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, interval: float = 0.2) -> bool:

@@ -115,7 +115,8 @@ def serving(handler: type[BaseHTTPRequestHandler], cert: Any = None) -> Iterator
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    trustme = pytest.importorskip("trustme")
+    import trustme
+
     ca = trustme.CA()
     ca_file = tmp_path_factory.mktemp("tls") / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
@@ -216,7 +217,7 @@ def origin() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def self_signed() -> Iterator[str]:
     """A TLS server whose CA no client is given."""
-    trustme = pytest.importorskip("trustme")
+    import trustme
     with serving(_Origin, trustme.CA().issue_cert("localhost", "127.0.0.1")) as port:
         yield f"127.0.0.1:{port}"
 
@@ -393,7 +394,7 @@ def test_http_probe_connects_by_address_with_the_name_in_sni_and_host(
 ):
     """The certificate names only `localhost`: verification passes only if SNI/verification use the
     name while the probe connects to the resolved address; the expiry is read either way."""
-    trustme = pytest.importorskip("trustme")
+    import trustme
     if not with_cryptography:
         monkeypatch.setitem(sys.modules, "cryptography", None)  # import fails: the DER walk reads notAfter
     ca = trustme.CA()

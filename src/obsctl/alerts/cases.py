@@ -21,7 +21,7 @@ by all cases, which is what makes 10,000 cases take well under a second.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -374,6 +374,3 @@ def _secs(s: float) -> str:
     return f"{s:g}s"
 
 
-def case_from_labels(labels: Mapping[str, str], name: str = "labels") -> Case:
-    """A single ad-hoc case (for `alerts test k=v`)."""
-    return Case(name=name, labels=dict(labels))

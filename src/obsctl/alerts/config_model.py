@@ -136,7 +136,3 @@ class AlertmanagerConfig:
     findings: list[Finding] = field(default_factory=list)  # warnings noticed while loading
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    @property
-    def receiver_names(self) -> list[str]:
-        """Receiver names in file order."""
-        return [r.name for r in self.receivers]

@@ -152,12 +152,6 @@ def match_routes(config: AlertmanagerConfig, labels: Mapping[str, str]) -> list[
     return out
 
 
-def match_nodes(config: AlertmanagerConfig, labels: Mapping[str, str]) -> list[RouteNode]:
-    """Like match_routes but the tree nodes (for `--tree` drawing)."""
-    by_path = {n.path: n for n in iter_nodes(compile_tree(config))}
-    return [by_path[m.path] for m in match_routes(config, labels)]
-
-
 def receivers_for(config: AlertmanagerConfig, labels: Mapping[str, str]) -> list[str]:
     """Receiver names in notification order, duplicates kept (what amtool prints comma-joined)."""
     return [m.receiver for m in match_routes(config, labels)]

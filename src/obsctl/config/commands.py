@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from obsctl.config.complete import complete_context
 from obsctl.core.output import Column, OutputOpt
 
 app = typer.Typer(
@@ -68,7 +69,9 @@ def view(
     minify: Annotated[
         bool, typer.Option("--minify", help="Only the current (or --context) context.")
     ] = False,
-    output: OutputOpt = None,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", metavar="FORMAT", help="yaml (default) or json.")
+    ] = None,
 ) -> None:
     """Print the merged contexts, secrets shown as REDACTED.
 
@@ -157,7 +160,7 @@ def current_context(ctx: typer.Context) -> None:
 
 @app.command("use-context")
 def use_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to make current.")]
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=complete_context)]
 ) -> None:
     """Make NAME the current context (written to the first contexts file).
 
@@ -182,7 +185,7 @@ def use_context(
 @app.command("set-context")
 def set_context(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Context to create or update.")],
+    name: Annotated[str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)],
     prometheus_url: Annotated[
         str | None, typer.Option("--prometheus-url", help="Prometheus base URL.")
     ] = None,
@@ -237,7 +240,7 @@ def set_context(
 
 @app.command("delete-context")
 def delete_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to delete.")]
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=complete_context)]
 ) -> None:
     """Delete a context from the file that defines it.
 
@@ -277,16 +280,22 @@ def path(ctx: typer.Context) -> None:
 
 
 def _raw(path: Path) -> dict[str, Any]:
-    import yaml
-
+    """The file as written (for editing it back); any unreadable or invalid file exits 2."""
     from obsctl.core.errors import ConfigError
+    from obsctl.core.yamlio import YAMLError, load
 
     if not path.exists():
         return {}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
+        data = load(path.read_bytes().decode("utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+    except YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    except (RecursionError, ValueError) as exc:  # nesting or an integer beyond PyYAML's limits
+        raise ConfigError(f"{path}: invalid YAML: {str(exc).split(';')[0]}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     return data

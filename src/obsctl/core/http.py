@@ -35,7 +35,7 @@ from obsctl.core.auth import SettingsAuth, auth_headers, read_secret, static_hea
 from obsctl.core.errors import AuthError, BackendError, ConfigError, UnreachableError
 from obsctl.core.http_errors import body_detail, describe_error, excerpt
 from obsctl.core.retry import RetryTransport, parse_retry_after
-from obsctl.core.settings import BackendSettings, HeaderValue
+from obsctl.core.settings import BackendSettings
 from obsctl.core.tls import tls_context
 from obsctl.core.urls import (
     REDACTED,
@@ -167,7 +167,8 @@ class ApiClient:
 
     @property
     def base_url(self) -> str:
-        return self.settings.url
+        """The backend's URL for messages and report targets, secrets in its query redacted."""
+        return redact_url(self.settings.url)
 
     def display_url(self, path: str = "") -> str:
         """The redacted URL of `path` on this backend, for messages and report targets."""
@@ -361,6 +362,3 @@ def build_client(
     )
 
 
-def header_is_secret(name: str, header: HeaderValue) -> bool:
-    """True when a configured header must never be shown (file/env sourced or credential-named)."""
-    return header.secret or is_secret_name(name)

@@ -8,10 +8,10 @@ the names up front (for `--help`, TAB and the docs generator) and builds each on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["LazyCommands", "build_command"]
+__all__ = ["LazyCommands", "build_command", "verb_group"]
 
 
 def build_command(name: str, target: Any) -> Any:
@@ -57,3 +57,27 @@ class LazyCommands(MutableMapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+def verb_group(verbs: Mapping[str, tuple[str, str]]) -> type:
+    """A TyperGroup class (for `typer.Typer(cls=...)`) whose verbs are built on first use.
+
+    `verbs` maps verb -> (module, attribute): a command function or a Typer app; listed in order.
+    """
+    import importlib
+
+    from typer.core import TyperGroup
+
+    def build_verb(name: str) -> Any:
+        module, attribute = verbs[name]
+        return build_command(name, getattr(importlib.import_module(module), attribute))
+
+    class VerbGroup(TyperGroup):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.commands = LazyCommands(list(verbs), build_verb)
+
+        def list_commands(self, ctx: Any) -> list[str]:
+            return list(self.commands)
+
+    return VerbGroup

@@ -219,11 +219,34 @@ def age(then: datetime | None, now: datetime, *, exact: bool = False) -> str:
     return prefix + text
 
 
-def to_unix(value: datetime) -> float:
-    """Seconds since the epoch, as Prometheus' API takes them."""
-    return value.timestamp()
-
-
 def utcnow() -> datetime:
     """The current time, aware UTC (the default `now` seam)."""
     return datetime.now(timezone.utc)
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """A timestamp as a log backend stores it: ISO 8601 (nanoseconds allowed, naive means UTC)
+    or epoch seconds/milliseconds/nanoseconds (number or numeric string, fraction allowed).
+
+    Lenient on purpose: log documents carry whatever their shipper wrote; None when unparsable.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.match(value.strip())):
+        number = float(value)
+        if number > 1e17:  # nanoseconds
+            number /= 1e9
+        elif number > 1e11:  # milliseconds
+            number /= 1e3
+        try:
+            return datetime.fromtimestamp(number, timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if len(text) < 10:
+        return None
+    if " " in text[10:11]:
+        text = text[:10] + "T" + text[11:]
+    return _parse_iso(text.replace(",", ".", 1) if "," in text[19:20] else text)

@@ -74,7 +74,7 @@ def load_text_scalars(text: str) -> Any:
 
     loader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)(text)
     try:
-        return _build(loader, yaml.events)
+        return _build(loader, yaml.events, anchored=("&" in text) if isinstance(text, str) else True)
     except yaml.YAMLError as exc:
         raise YAMLError.from_pyyaml(exc, text) from exc
     finally:
@@ -86,8 +86,12 @@ def _fail(event: Any, message: str) -> YAMLError:
     return YAMLError(message, mark.line + 1 if mark is not None else None)
 
 
-def _build(loader: Any, events: Any) -> Any:
-    """The event loop of `load_text_scalars`: one stack of open containers, no per-node objects."""
+def _build(loader: Any, events: Any, *, anchored: bool = True) -> Any:
+    """The event loop of `load_text_scalars`: the open container in locals, no per-node objects.
+
+    Scalars (most events) take the first branch; a container start saves the enclosing state on a
+    stack and its end restores it. `anchored=False` (no `&` in the text) skips the anchor bookkeeping.
+    """
     alias_ev, doc_end, scalar_ev = events.AliasEvent, events.DocumentEndEvent, events.ScalarEvent
     map_start, map_end = events.MappingStartEvent, events.MappingEndEvent
     seq_start, seq_end, stream_end = events.SequenceStartEvent, events.SequenceEndEvent, events.StreamEndEvent
@@ -98,47 +102,52 @@ def _build(loader: Any, events: Any) -> Any:
     nulls, missing = _NULLS, _MISSING
     anchors: dict[str, Any] = {}
     root: Any = missing
-    # Open containers: [container, is_mapping, pending key (or _MISSING)].
-    stack: list[list[Any]] = []
+    stack: list[tuple[Any, bool, Any]] = []  # enclosing (container, is_mapping, pending key)
+    cur: Any = None  # the open container (None at the top level)
+    is_map = False
+    key: Any = missing  # in a mapping: the key waiting for its value
     while True:
         ev = get()
         cls = type(ev)
+        opened = False
         if cls is scalar_ev:
-            value = None if ev.implicit[0] and ev.value in nulls else ev.value
-            opened = None
+            value = ev.value
+            if value in nulls and ev.implicit[0]:
+                value = None
+            elif is_map and key is missing and value == "<<" and ev.implicit[0]:
+                raise _fail(ev, "YAML merge keys (<<) are not supported here")
         elif cls is map_start or cls is seq_start:
             value = {} if cls is map_start else []
-            opened = [value, cls is map_start, missing]
+            opened = True
         elif cls is map_end or cls is seq_end:
-            stack.pop()
+            cur, is_map, key = stack.pop()
             continue
         elif cls is alias_ev:
             if ev.anchor not in anchors:
                 raise _fail(ev, f"found undefined alias {ev.anchor!r}")
-            value, opened = anchors[ev.anchor], None
+            value = anchors[ev.anchor]
+            opened = isinstance(value, (dict, list))  # only to refuse it as a key below
         elif cls is doc_end:
             break
         else:  # pragma: no cover - libyaml emits nothing else inside a document
             raise _fail(ev, f"unexpected {cls.__name__}")
-        if ev.anchor is not None and cls is not alias_ev:
+        if anchored and ev.anchor is not None and cls is not alias_ev:
             anchors[ev.anchor] = value
-        if not stack:
-            root = value
-        else:
-            top = stack[-1]
-            if not top[1]:
-                top[0].append(value)
-            elif top[2] is missing:
-                if opened is not None:
+        if is_map:
+            if key is missing:
+                if opened:
                     raise _fail(ev, "a mapping or sequence cannot be a mapping key here")
-                if value == "<<" and cls is scalar_ev and ev.implicit[0]:
-                    raise _fail(ev, "YAML merge keys (<<) are not supported here")
-                top[2] = value
-            else:
-                top[0][top[2]] = value
-                top[2] = missing
-        if opened is not None:
-            stack.append(opened)
+                key = value
+                continue
+            cur[key] = value
+            key = missing
+        elif cur is not None:
+            cur.append(value)
+        else:
+            root = value
+        if opened and cls is not alias_ev:
+            stack.append((cur, is_map, key))
+            cur, is_map, key = value, cls is map_start, missing
     if not isinstance(get(), stream_end):
         raise YAMLError("expected a single document in the stream, found another")
     return None if root is missing else root

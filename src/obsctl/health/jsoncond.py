@@ -213,11 +213,32 @@ class _Parser:
             tok[0] == "word" and op == "in"
         ):
             self.pos += 1
-            right = self.value()
             if op == "=~":
-                right = _compile_regex(right)
+                right = self.regex()
+                return lambda d, e: _compare(op, left(d, e), right(d, e))
+            right = self.value()
             return lambda d, e: _compare(op, left(d, e), right(d, e))
         return left
+
+    def regex(self) -> Node:
+        r"""The right side of =~: a regex literal, not a JSON string — backslashes belong to the
+        regex (`"^2\."` is the regex `^2\.`); only the quote character itself is escaped."""
+        tok = self.peek()
+        if tok is None or tok[0] != "str":
+            raise ConditionError(
+                "the right side of =~ must be a quoted regular expression"
+                + (f" (found {tok[1]!r} at position {tok[2] + 1})" if tok else " (found the end)")
+            )
+        self.pos += 1
+        quote = tok[1][0]
+        body = tok[1][1:-1].replace("\\" + quote, quote)
+        try:
+            pattern = re.compile(body)
+        except re.error as exc:
+            raise ConditionError(
+                f"invalid regular expression {body!r} at position {tok[2] + 1}: {exc}"
+            ) from None
+        return lambda d, e: pattern
 
     def value(self) -> Node:
         node = self.primary()
@@ -325,17 +346,6 @@ def _apply(inner: Node, name: str) -> Node:
         return fn(value)
 
     return call
-
-
-def _compile_regex(node: Node) -> Node:
-    sample = node(None, _Eval())
-    if not isinstance(sample, str):
-        raise ConditionError("the right side of =~ must be a quoted regular expression")
-    try:
-        pattern = re.compile(sample)
-    except re.error as exc:
-        raise ConditionError(f"invalid regular expression {sample!r}: {exc}") from None
-    return lambda d, e: pattern
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:

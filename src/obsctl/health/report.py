@@ -172,7 +172,10 @@ METRICS = (
     ("obsctl_probe_attempts", "Attempts made (retries + 1 when it kept failing)."),
     ("obsctl_probe_http_status_code", "HTTP status code of the final response."),
     ("obsctl_probe_http_phase_seconds", "HTTP request phases: dns, connect, tls, processing, transfer."),
-    ("obsctl_probe_tls_cert_days_left", "Days until the peer certificate expires."),
+    (
+        "obsctl_probe_tls_cert_expiry_timestamp_seconds",
+        "When the peer certificate expires (notAfter), Unix seconds, as blackbox_exporter reports it.",
+    ),
     ("obsctl_probe_observed_value", "The measured value of a system check (percent used, load per core)."),
     ("obsctl_health_success", "1 if the whole run passed (warnings allowed), 0 otherwise."),
     ("obsctl_health_checks", "Checks in the last run, by status."),
@@ -195,6 +198,18 @@ def _num(value: float) -> str:
         return "+Inf" if value > 0 else "-Inf"
     value = round(float(value), 6)
     return repr(value) if not value.is_integer() else str(int(value))
+
+
+def _timestamp(value: Any) -> float | None:
+    """Unix seconds of an RFC 3339 time as the probes record it (`cert_not_after`), else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def prometheus(report: RunReport) -> str:
@@ -222,10 +237,10 @@ def prometheus(report: RunReport) -> str:
                 samples["obsctl_probe_http_phase_seconds"].append(
                     f"obsctl_probe_http_phase_seconds{_labels(**base, phase=phase)} {_num(ms / 1000)}"
                 )
-        days = r.observed.get("cert_days_left")
-        if isinstance(days, (int, float)):
-            samples["obsctl_probe_tls_cert_days_left"].append(
-                f"obsctl_probe_tls_cert_days_left{lab} {_num(days)}"
+        expiry = _timestamp(r.observed.get("cert_not_after"))
+        if expiry is not None:
+            samples["obsctl_probe_tls_cert_expiry_timestamp_seconds"].append(
+                f"obsctl_probe_tls_cert_expiry_timestamp_seconds{lab} {_num(expiry)}"
             )
         if r.kind == "system" and isinstance(r.observed.get("value"), (int, float)):
             samples["obsctl_probe_observed_value"].append(

@@ -186,7 +186,7 @@ def run(
     finally:
         cancel.set()
         if any(p.kind == "command" for p in probes):
-            from obsctl.health.probes.local import kill_leftovers
+            from obsctl.health.probes.command import kill_leftovers
 
             kill_leftovers()
     flat: list[CheckResult] = []

@@ -6,13 +6,13 @@ No printing here except through the renderer, no exits: errors are ObsctlError k
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from obsctl.core.errors import CheckFailed, ConfigError, UsageError
 from obsctl.health.model import FAIL, WARN, ProbeSpec, RunReport
-from obsctl.health.probes import ProbeEnv
+from obsctl.health.probes import ProbeEnv, redact_result
 from obsctl.health.runner import RunOptions, prepare, run, select
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def probe_env(actx: AppContext, probes: Sequence[ProbeSpec], source: str) -> Pro
 def run_once(probes: Sequence[ProbeSpec], penv: ProbeEnv, opts: HealthOptions, now_text: str) -> RunReport:
     started = time.perf_counter()
     results = run(probes, penv, RunOptions(concurrency=opts.concurrency, fail_fast=opts.fail_fast))
+    results = [redact_result(r) for r in results]  # one redaction for every format and column
     return RunReport(tuple(results), (time.perf_counter() - started) * 1000, now_text, strict=opts.strict)
 
 
@@ -85,14 +86,25 @@ def outcome(report: RunReport) -> None:
     """Raise CheckFailed (exit 1) when the run failed, or warned under --strict."""
     failed = [r for r in report.results if r.status == FAIL]
     if failed:
-        names = ", ".join(sorted({r.name for r in failed}))
         n = len(failed)
-        raise CheckFailed(f"{n} check{'s' if n != 1 else ''} failed: {names}")
+        raise CheckFailed(f"{n:,} check{'s' if n != 1 else ''} failed: {name_list(r.name for r in failed)}")
     warned = [r for r in report.results if r.status == WARN]
     if report.strict and warned:
-        names = ", ".join(sorted({r.name for r in warned}))
         n = len(warned)
-        raise CheckFailed(f"{n} check{'s' if n != 1 else ''} warned and --strict is set: {names}")
+        raise CheckFailed(
+            f"{n:,} check{'s' if n != 1 else ''} warned and --strict is set: {name_list(r.name for r in warned)}"
+        )
+
+
+NAMES_SHOWN = 10
+
+
+def name_list(names: Iterable[str], shown: int = NAMES_SHOWN) -> str:
+    """Probe names for a one-line message: the first few (sorted), then "and N more"."""
+    unique = sorted(set(names))
+    if len(unique) <= shown + 1:  # "and 1 more" would be no shorter than the name
+        return ", ".join(unique)
+    return f"{', '.join(unique[:shown])} and {len(unique) - shown:,} more"
 
 
 def watch(

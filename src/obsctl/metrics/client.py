@@ -79,8 +79,9 @@ def loads(raw: bytes) -> Any:
 class PromClient:
     """A Prometheus-compatible server (Prometheus, Thanos, Mimir with `path_prefix`, VictoriaMetrics)."""
 
-    def __init__(self, api: ApiClient) -> None:
+    def __init__(self, api: ApiClient, *, timeout: float | None = None) -> None:
         self.api = api
+        self.timeout = timeout  # per request; None keeps the context's (health passes its probe's)
 
     # --- transport ------------------------------------------------------------------------
     def call(
@@ -94,11 +95,17 @@ class PromClient:
         """One API call; with `post`, a form POST (long PromQL fits) falling back to GET on 405."""
         pairs = list(form.items()) if isinstance(form, Mapping) else list(form or [])
         if post:
-            response = self.api.request("POST", API + path, data=_form(pairs), check=False, idempotent=True)
+            response = self.api.request(
+                "POST", API + path, data=_form(pairs), check=False, idempotent=True, timeout=self.timeout
+            )
             if response.status_code in (405, 501):
-                response = self.api.request("GET", API + path, params=pairs, check=False)
+                response = self.api.request(
+                    "GET", API + path, params=pairs, check=False, timeout=self.timeout
+                )
         else:
-            response = self.api.request("GET", API + path, params=pairs or None, check=False)
+            response = self.api.request(
+                "GET", API + path, params=pairs or None, check=False, timeout=self.timeout
+            )
         return self._envelope(response, expr)
 
     def _envelope(self, response: Response, expr: str | None) -> ApiResult:

@@ -17,9 +17,6 @@ from obsctl.metrics.query import NAME, label_names, series_text
 Rows = list[dict[str, Any]]
 
 
-Humanize = Mapping[str, Callable[[Any], str]]
-
-
 # What a command renders: core's one view model (columns, rows, document, human, records).
 Table = View
 

@@ -9,8 +9,9 @@ Quoted UTF-8 metric and label names (`{"my.metric", "a.b"="x"}`) are accepted.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text"
 
@@ -53,9 +54,11 @@ class Exemplar:
     timestamp: float | None = None
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One line of exposition: name, labels, value; timestamp in seconds when given."""
+class Sample(NamedTuple):
+    """One line of exposition: name, labels, value; timestamp in seconds when given.
+
+    A NamedTuple rather than a dataclass: a scrape builds one per line and this is the cheapest.
+    """
 
     name: str
     labels: dict[str, str]
@@ -88,21 +91,43 @@ class Exposition:
                 yield fam, s
 
 
+def detect_openmetrics(text: str) -> bool:
+    """OpenMetrics when the text ends with `# EOF` or declares a UNIT (the text format has none)."""
+    return text.rstrip("\n").endswith("# EOF") or "\n# UNIT " in text or text.startswith("# UNIT ")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as the parser numbers them: split on newlines, without the empty one after the last."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def parse(text: str, *, openmetrics: bool | None = None) -> Exposition:
     """Parse exposition text; the format is detected from `# EOF`/`# UNIT` unless given."""
     if openmetrics is None:
-        stripped = text.rstrip("\n")
-        openmetrics = stripped.endswith("# EOF") or "\n# UNIT " in text or text.startswith("# UNIT ")
-    return _Parser(text, openmetrics).run()
+        openmetrics = detect_openmetrics(text)
+    parser = Parser(openmetrics)
+    for fam, sample in parser.feed(split_lines(text)):
+        fam.samples.append(sample)
+    return Exposition(parser.order, openmetrics)
 
 
-class _Parser:
-    def __init__(self, text: str, openmetrics: bool) -> None:
-        self.text = text
+class Parser:
+    """Reads lines one at a time and yields each sample with its family.
+
+    Families keep only their metadata here (`parse` appends the samples), so a streaming caller's
+    memory grows with the number of families, never with the number of samples.
+    """
+
+    def __init__(self, openmetrics: bool) -> None:
         self.om = openmetrics
         self.families: dict[str, Family] = {}
         self.order: list[Family] = []
         self.current: Family | None = None
+        self.sampled: set[str] = set()  # families that have had a sample
+        self.seen_eof = False
         # Every sample name a family claims (its name plus its type's suffixes) -> the family, so
         # finding a sample's family is one lookup, not a scan of every family seen so far.
         # When two families claim a name, the one declared last wins (as a backwards scan would).
@@ -124,33 +149,39 @@ class _Parser:
             self.position[name] = len(self.order)
             self.order.append(fam)
             self._claim(fam, self.position[name])
-        elif declaring and fam.samples and self.current is not fam:
+        elif declaring and name in self.sampled and self.current is not fam:
             raise ExpositionError(lineno, f"metadata for {name} after its samples")
         return fam
 
-    def run(self) -> Exposition:
-        lines = self.text.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        seen_eof = False
+    def feed(self, lines: Iterable[str]) -> Iterator[tuple[Family, Sample]]:
+        """Parse `lines` (no newlines) in order, yielding (family, sample) as each sample is read."""
+        lineno = 0
         for lineno, raw in enumerate(lines, 1):
-            line = raw.rstrip("\r")
-            if seen_eof:
-                raise ExpositionError(lineno, "content after # EOF")
-            if not line.strip():
-                if self.om:
-                    raise ExpositionError(lineno, "empty lines are not allowed in OpenMetrics")
-                continue
-            if line.startswith("#"):
-                if line.rstrip() == "# EOF":
-                    seen_eof = True
-                    continue
+            sample = self.line(raw, lineno)
+            if sample is not None:
+                yield self._family_for(sample.name, lineno), sample
+        self.finish(lineno)
+
+    def line(self, raw: str, lineno: int) -> Sample | None:
+        """One line: metadata is recorded, a sample is returned (its family not yet assigned)."""
+        line = raw.rstrip("\r")
+        if self.seen_eof:
+            raise ExpositionError(lineno, "content after # EOF")
+        if line.startswith("#"):
+            if line.rstrip() == "# EOF":
+                self.seen_eof = True
+            else:
                 self.comment(line, lineno)
-                continue
-            self.sample(line, lineno)
-        if self.om and not seen_eof:
-            raise ExpositionError(len(lines), "OpenMetrics text must end with # EOF")
-        return Exposition(self.order, self.om)
+            return None
+        if not line.strip():
+            if self.om:
+                raise ExpositionError(lineno, "empty lines are not allowed in OpenMetrics")
+            return None
+        return self.sample(line, lineno)
+
+    def finish(self, lines: int) -> None:
+        if self.om and not self.seen_eof:
+            raise ExpositionError(lines, "OpenMetrics text must end with # EOF")
 
     def comment(self, line: str, lineno: int) -> None:
         parts = line.split(None, 3) if not self.om else line.split(" ", 3)
@@ -176,7 +207,8 @@ class _Parser:
         else:
             fam.unit = rest.strip()
 
-    def sample(self, line: str, lineno: int) -> None:
+    def sample(self, line: str, lineno: int) -> Sample:
+        """The full parser for one sample line: every escape, quoted names, exemplars."""
         name, labels, pos = _name_and_labels(line, 0, lineno)
         if not name:
             raise ExpositionError(lineno, "sample without a metric name")
@@ -199,12 +231,15 @@ class _Parser:
         if len(fields) == 2:
             raw_ts = _float(fields[1], lineno)
             ts = raw_ts if self.om else raw_ts / 1000.0  # text format: milliseconds
-        fam = self._family_for(name, lineno)
-        fam.samples.append(Sample(name, labels, value, ts, exemplar))
+        return Sample(name, labels, value, ts, exemplar)
 
     def _family_for(self, name: str, lineno: int) -> Family:
         cur = self.current
-        if cur is not None and (name == cur.name or name in _names_of(cur)):
+        if cur is not None and (
+            name == cur.name
+            or (name.startswith(cur.name) and name[len(cur.name) :] in _SUFFIXES.get(cur.type, ()))
+        ):
+            self.sampled.add(cur.name)
             return cur
         held = self.by_sample_name.get(name)
         if held is not None:
@@ -212,9 +247,11 @@ class _Parser:
             if found is not cur and self.om:
                 raise ExpositionError(lineno, f"samples of {found.name} are not contiguous")
             self.current = found
+            self.sampled.add(found.name)
             return found
         fam = self.family(name, lineno, declaring=False)
         self.current = fam
+        self.sampled.add(fam.name)
         return fam
 
 

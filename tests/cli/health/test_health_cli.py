@@ -4,6 +4,7 @@ real upstream bodies (tests/fixtures/health, provenance in PROVENANCE.tsv) throu
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -97,26 +98,48 @@ def test_failures_explain_themselves_in_the_table(run_cli, tmp_path):
     result = run_cli(["health", "-f", write(tmp_path, PROBES), "-o", "table"])
     assert result.exit_code == 1
     out = result.stdout
-    assert "fail    false  run sh -c echo password=hunter2 >&2; exit 4  exit: expected 0, observed 4" in out
+    # Issue 9.2: the CHECK column went unredacted while the excerpt under it was redacted.
+    assert "fail    false  run sh -c echo password=REDACTED >&2; exit 4  exit: expected 0, observed 4" in out
     assert (
-        "FAIL false: run sh -c echo password=hunter2 >&2; exit 4\n  exit: expected 0, observed 4\n  body: password=REDACTED"
+        "FAIL false: run sh -c echo password=REDACTED >&2; exit 4\n  exit: expected 0, observed 4\n  body: password=REDACTED"
         in out
     )
+    assert "hunter2" not in out
     assert result.stderr.splitlines() == [
         "1 passed, 2 failed (3 checks in " + result.stderr.split(" in ", 1)[1].splitlines()[0],
         "obsctl: error: 2 checks failed: false, pg",
     ]
 
 
+@pytest.mark.parametrize(
+    "fmt", ["table", "wide", "json", "jsonl", "yaml", "csv", "tsv", "junit", "prometheus"]
+)
+def test_every_format_and_column_redacts_the_same_secrets(run_cli, tmp_path, fmt):
+    # Issue 9.2: -o json/yaml printed ?token= in `target`; the command line showed its secrets.
+    probes = {
+        "probes": [
+            {"name": "web", "http": {"url": "http://127.0.0.1:1/health?token=QueryTok321"}},
+            {"name": "cmd", "command": {"run": ["sh", "-c", "exit 3", "--api-key=CmdKey999"]}},
+            {"name": "user", "http": {"url": "http://bob:PassW0rd55@127.0.0.1:1/"}},
+        ]
+    }
+    result = run_cli(["health", "-f", write(tmp_path, probes), "-o", fmt])
+    assert result.exit_code == 1, result.output
+    for secret in ("QueryTok321", "CmdKey999", "PassW0rd55"):
+        assert secret not in result.stdout and secret not in result.stderr
+    if fmt in ("json", "yaml"):
+        doc = json.loads(result.stdout) if fmt == "json" else yaml.safe_load(result.stdout)
+        targets = {r["name"]: r["target"] for r in doc["results"]}
+        assert targets["web"] == "http://127.0.0.1:1/health?token=REDACTED"
+        assert targets["user"] == "http://bob:REDACTED@127.0.0.1:1/"
+
+
 def test_postgres_without_driver_names_the_extra(run_cli, tmp_path):
-    # psycopg is the optional extra obsctl[postgres]; the dev venv does not have it.
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("psycopg is installed here")
-    result = run_cli(["health", "-f", write(tmp_path, PROBES), "--only", "pg", "-o", "json"])
+    # psycopg is the optional extra obsctl[postgres]: hide it whether or not it is installed here
+    # (a None entry in sys.modules makes `import psycopg` raise ImportError).
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(sys.modules, "psycopg", None)
+        result = run_cli(["health", "-f", write(tmp_path, PROBES), "--only", "pg", "-o", "json"])
     r = json.loads(result.stdout)["results"][0]
     assert r["error"] == "the postgres probe needs the psycopg driver: pip install 'obsctl[postgres]'"
     assert r["target"] == "host=127.0.0.1 user=app password=REDACTED"
@@ -195,7 +218,7 @@ def test_junit_output(run_cli, tmp_path):
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [
         "true: run true",
-        "false: run sh -c echo password=hunter2 >&2; exit 4",
+        "false: run sh -c echo password=REDACTED >&2; exit 4",
     ]
     failure = cases[1].find("failure")
     assert failure is not None
@@ -308,6 +331,37 @@ def test_invalid_yaml_and_missing_file(run_cli, tmp_path):
     assert missing.stderr.splitlines()[0] == f"obsctl: error: {tmp_path / 'nope.yaml'}: no such probes file"
 
 
+def test_probes_file_that_is_not_utf8_exits_2_naming_the_line(run_cli, tmp_path):
+    # Issue 9.5: UnicodeDecodeError, exit 70.
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("probes:\n  - {name: café, command: 'true'}\n".encode("latin-1"))
+    result = run_cli(["health", "-f", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"obsctl: error: {path}:2: not UTF-8 (byte 0xe9 at offset 22)",
+        "hint: save the probes file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+    ]
+
+
+def test_probes_file_with_a_number_too_long_to_read_exits_2(run_cli, tmp_path):
+    path = write(tmp_path, "probes:\n  - {name: a, command: 'true', retries: " + "9" * 5000 + "}\n")
+    result = run_cli(["health", "-f", path])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"obsctl: error: {path}: invalid YAML: Exceeds the limit (4300 digits) for integer string conversion:"
+        " value has 5000 digits"
+    )
+
+
+def test_contexts_file_that_is_not_utf8_exits_2(run_cli, tmp_path):
+    # Issue 9.5: the contexts file likewise ended in UnicodeDecodeError, exit 70.
+    path = tmp_path / "config.yaml"
+    path.write_bytes("contexts:\n  café: {prometheus: {url: 'http://127.0.0.1:9'}}\n".encode("latin-1"))
+    result = run_cli(["health", "--skip", "system"], env={"OBSCTL_CONFIG": str(path)})
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == f"obsctl: error: {path}: not UTF-8 (byte 0xe9 at offset 15)"
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -316,7 +370,10 @@ def test_invalid_yaml_and_missing_file(run_cli, tmp_path):
             "unknown format 'xml'; choose one of table, wide, json, jsonl, yaml, csv, tsv, junit, prometheus",
         ),
         (["--watch", "often"], "obsctl: error: --watch: invalid duration 'often'"),
-        (["--watch", "100ms"], "obsctl: error: --watch: must be at least 1s, got '100ms' hint: e.g. --watch 10s"),
+        (
+            ["--watch", "100ms"],
+            "obsctl: error: --watch: must be at least 1s, got '100ms' hint: e.g. --watch 10s",
+        ),
         (["-j", "0"], "Invalid value for '-j' / '--concurrency': 0 is not in the range 1<=x<=4096."),
     ],
 )
@@ -492,4 +549,34 @@ def test_backend_auth_refused_stops_that_backend(run_cli):
     r = json.loads(result.stdout)["results"]
     assert [(x["check"], x["status"]) for x in r] == [("ready", "fail")]
     assert r[0]["summary"] == "HTTP 401: check the credentials of prometheus in this context"
+    assert result.exit_code == 1
+
+
+def test_prometheus_and_alertmanager_checks_go_through_their_typed_clients(run_cli):
+    # Issue 8.2: the checks used raw /api/v1 paths; now PromClient's envelope handling applies
+    # (an API error body is reported in the server's words) and a 404 build info only warns.
+    seen: list[httpx.Request] = []
+    error = b'{"status":"error","errorType":"internal","error":"targets unavailable"}'
+    transport = _backend_transport(
+        {
+            ("GET", "/-/ready"): (200, b"ready"),
+            ("GET", "/api/v1/status/buildinfo"): (404, b"404 page not found"),
+            ("GET", "/api/v1/targets"): (500, error),
+            ("GET", "/api/v2/status"): (401, b'{"message":"no"}'),
+        },
+        seen,
+    )
+    env = {"OBSCTL_PROMETHEUS_URL": "http://prom.test", "OBSCTL_ALERTMANAGER_URL": "http://am.test"}
+    result = run_cli(["health", "--skip", "system", "-o", "json"], env=env, transport=transport)
+    doc = json.loads(result.stdout)
+    checks = {(r["name"], r["check"]): r for r in doc["results"]}
+    assert checks[("prometheus", "build info")]["status"] == "warn"
+    targets = checks[("prometheus", "targets")]
+    assert targets["status"] == "fail"
+    assert "500 internal: targets unavailable" in targets["error"]
+    cluster = checks[("alertmanager", "cluster")]
+    assert cluster["status"] == "fail" and "401" in cluster["error"]
+    assert ("GET", "/api/v1/targets", "state=active") in {
+        (r.method, r.url.path, r.url.query.decode()) for r in seen
+    }
     assert result.exit_code == 1

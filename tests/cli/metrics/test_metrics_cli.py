@@ -435,7 +435,7 @@ def test_progress_bar_only_when_stderr_is_a_terminal():
     import io
 
     from obsctl.core.context import AppContext, Seams
-    from obsctl.metrics.commands import _finish_progress, _progress_bar
+    from obsctl.metrics.commands.export import _finish_progress, _progress_bar
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
@@ -450,3 +450,98 @@ def test_progress_bar_only_when_stderr_is_a_terminal():
     assert err.getvalue() == "\rexporting [█████████░░░░░░░░░░░░░░░░░░░░░] 3/10 chunks, 12,345 samples\n"
     piped = AppContext(Seams(env={}, stdout=io.StringIO(), stderr=io.StringIO(), stdout_isatty=False))
     assert _progress_bar(piped) is None
+
+
+def test_scrape_latin1_file_warns_once_and_still_lists_every_sample(run_cli, tmp_path):
+    # Issue 9.16: a Latin-1 page was decoded with replacement characters silently.
+    path = tmp_path / "latin1.prom"
+    path.write_bytes('a{city="Zürich"} 1\nb{city="Málaga"} 2\n'.encode("latin-1"))
+    result = run_cli(["metrics", "scrape", str(path), "-o", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:] == [
+        '"a{city=""Z\ufffdrich""}",untyped,1',
+        '"b{city=""M\ufffdlaga""}",untyped,2',
+    ]
+    warnings = [line for line in result.stderr.splitlines() if "not UTF-8" in line]
+    assert len(warnings) == 1 and "line 1" in warnings[0]
+
+
+def test_scrape_streams_csv_rows_equal_to_the_buffered_table(run_cli):
+    path = PROM / "prometheus_server_237_families.prom"
+    csv_rows = run_cli(["metrics", "scrape", str(path), "-o", "csv"]).stdout.splitlines()
+    expo_rows = run_cli(["metrics", "scrape", str(path), "-o", "json"])
+    docs = json.loads(expo_rows.stdout)
+    assert len(csv_rows) - 1 == sum(len(d["samples"]) for d in docs)
+    assert csv_rows[0] == "series,type,value"
+
+
+def test_scrape_table_past_its_buffer_says_so_and_keeps_every_row(run_cli, monkeypatch, tmp_path):
+    import obsctl.metrics.scrape_render as sr
+
+    monkeypatch.setattr(sr, "TABLE_BUFFER", 5)
+    path = tmp_path / "m.prom"
+    path.write_text("".join(f'm{{i="{i}"}} {i}\n' for i in range(12)))
+    result = run_cli(["metrics", "scrape", str(path), "-o", "table"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["SERIES", "TYPE", "VALUE"] and len(lines) == 13
+    assert lines[-1].split() == ['m{i="11"}', "untyped", "11"]
+    assert "columns are as wide as the first 5" in result.stderr
+
+
+def test_scrape_match_on_a_sample_name_keeps_the_whole_family_streaming(run_cli):
+    path = PROM / "docs_text_format_example_value_added.prom"
+    result = run_cli(["metrics", "scrape", str(path), "--match", "_sum$", "-o", "tsv"])
+    names = [line.split("\t")[0] for line in result.stdout.splitlines()[1:]]
+    assert names[0] == 'http_request_duration_seconds_bucket{le="0.05"}'
+    assert names[-1] == "rpc_duration_seconds_count"
+    assert len(names) == 15
+
+
+def test_scrape_stdin_is_spooled_and_its_format_detected_from_the_end(run_cli):
+    # OpenMetrics is known only at `# EOF`: stdin is spooled to detect it without holding the page.
+    text = (PROM / "openmetrics_5_families_exemplars.om.txt").read_text()
+    result = run_cli(["metrics", "scrape", "-", "--families", "-o", "tsv"], input=text)
+    assert result.exit_code == 0, result.output
+    rows = [line.split("\t")[:4] for line in result.stdout.splitlines()]
+    assert rows == [
+        ["name", "type", "unit", "samples"],
+        ["go_build_info", "gauge", "", "1"],
+        ["promhttp_metric_handler_errors", "counter", "", "4"],
+        ["rpc_durations_histogram_seconds", "histogram", "", "24"],
+        ["rpc_durations_seconds", "summary", "", "18"],
+        ["rpc_requests", "counter", "", "6"],
+    ]
+    as_text = run_cli(["metrics", "scrape", "-", "-o", "jsonl"], input=text.replace("# EOF\n", ""))
+    assert as_text.exit_code == 2  # without # EOF the exemplars are not valid text format
+    assert "exemplars are only valid in OpenMetrics" in as_text.stderr
+
+
+def test_one_verb_builds_only_that_verb(tmp_path):
+    # The group is lazy like alerts: `metrics scrape` imports no other verb's module.
+    import subprocess
+    import sys
+
+    page = tmp_path / "m.prom"
+    page.write_text("a 1\n")
+    code = (
+        "import sys; from obsctl.cli import main\n"
+        f"sys.argv = ['obsctl', 'metrics', 'scrape', {str(page)!r}, '-o', 'csv']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "verbs = sorted(m for m in sys.modules if m.startswith('obsctl.metrics.commands.'))\n"
+        "print(' '.join(verbs), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.stdout == "series,type,value\na,untyped,1\n"
+    assert done.stderr.split() == ["obsctl.metrics.commands.common", "obsctl.metrics.commands.scrape"]
+
+
+def test_scrape_writes_the_rows_before_a_malformed_line_then_exits_2(run_cli, tmp_path):
+    path = tmp_path / "m.prom"
+    path.write_text('a{x="1"} 1\nb 2\nc{x="3" 3\nd 4\n')
+    result = run_cli(["metrics", "scrape", str(path), "-o", "csv"])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == ["series,type,value", '"a{x=""1""}",untyped,1', "b,untyped,2"]
+    assert "m.prom: line 3:" in result.stderr

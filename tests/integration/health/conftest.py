@@ -1,17 +1,16 @@
 """Fixtures for health integration tests: misbehaving HTTP(S) targets, our own blackbox exporter
-(with a module per TLS setting), and a Prometheus with one target that is down."""
+(with a module per TLS setting). Backend tests use the shared `prometheus` (one target down)."""
 
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.integration.health.targets import Certs, Target, make_certs, start_target
-from tests.integration.servers import Server, free_port, start_blackbox, start_prometheus, wait_until
+from tests.integration.servers import Server, start_blackbox
 
 
 @pytest.fixture(scope="session")
@@ -64,25 +63,6 @@ def blackbox_config(ca_file: Path) -> str:
 def health_blackbox(tmp_path_factory: pytest.TempPathFactory, certs: Certs) -> Iterator[Server]:
     """A blackbox exporter whose modules match the obsctl probes of the differential test."""
     server = start_blackbox(tmp_path_factory.mktemp("health-blackbox"), blackbox_config(certs.ca_file))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def prometheus_one_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Prometheus scraping itself (up) and a port where nothing listens (down)."""
-    dead = f"127.0.0.1:{free_port()}"
-    server = start_prometheus(tmp_path_factory.mktemp("prom-down"), scrape_targets=[dead])
-
-    def one_down() -> bool:
-        with urllib.request.urlopen(f"{server.url}/api/v1/targets?state=active", timeout=2) as resp:  # noqa: S310
-            active = json.load(resp)["data"]["activeTargets"]
-        return sorted(t["health"] for t in active) == ["down", "up"]
-
-    if not wait_until(one_down, timeout=30):
-        server.stop()
-        raise RuntimeError("prometheus did not report one target down:\n" + server.logs())
-    server.extra["dead"] = dead
     yield server
     server.stop()
 

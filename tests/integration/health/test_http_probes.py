@@ -213,6 +213,22 @@ def test_expired_and_self_signed_certificates_fail(run_health, tls_targets, cert
     assert res["insecure"]["summary"].startswith("cert_days: expected more than fail 1 day, observed -")
 
 
+def test_tcp_tls_probe_uses_the_shared_tls_defaults(run_health, tls_targets):
+    # The tcp probe's TLS goes through core.tls (health imports no ssl): verification on by
+    # default, `insecure: true` skips it.
+    port = tls_targets["self_signed"].port
+    _result, doc = run_health(
+        [
+            {"name": "strict", "tcp": {"address": f"127.0.0.1:{port}", "tls": True}},
+            {"name": "lax", "tcp": {"address": f"127.0.0.1:{port}", "tls": True, "insecure": True}},
+        ]
+    )
+    res = by_name(doc)
+    assert res["strict"]["status"] == "fail"
+    assert res["strict"]["error"].startswith("TLS handshake failed: CERTIFICATE_VERIFY_FAILED")
+    assert res["lax"]["status"] == "pass", res["lax"]
+
+
 def test_secret_header_from_env_is_sent_and_never_shown(run_health, target):
     result, doc = run_health(
         [

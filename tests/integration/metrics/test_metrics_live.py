@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.integration.servers import TRACE_ID, KnownExporter, Server
+from tests.integration.exporter import HISTORY_SECONDS, TRACE_ID, KnownExporter
+from tests.integration.servers import Server
 
 
 def aligned_past(seconds_ago: int = 5) -> int:
@@ -104,18 +105,18 @@ def test_series_labels_and_label_values(run_cli, prom_env):
     ]
 
 
-def test_targets_health_and_check(run_cli, prom_env, metrics_prom: Server, exporter: KnownExporter):
+def test_targets_health_and_check(run_cli, prom_env, prometheus: Server, exporter: KnownExporter):
     result = run_cli(["metrics", "targets", "-o", "json"], env=prom_env)
     rows = {r["instance"]: r for r in json.loads(result.stdout)}
     assert rows[exporter.address]["health"] == "up"
-    assert rows[f"127.0.0.1:{metrics_prom.port}"]["health"] == "up"
-    dead = rows[metrics_prom.extra["dead"]]
+    assert rows[f"127.0.0.1:{prometheus.port}"]["health"] == "up"
+    dead = rows[prometheus.extra["dead"]]
     assert dead["health"] == "down"
     assert "connection refused" in dead["error"]
     check = run_cli(["metrics", "targets", "--check"], env=prom_env)
     assert check.exit_code == 1
     assert check.stderr.startswith(
-        f"obsctl: error: 1 of 3 targets are not up: exporter {metrics_prom.extra['dead']} is down ("
+        f"obsctl: error: 1 of 3 targets are not up: exporter {prometheus.extra['dead']} is down ("
     )
     healthy = run_cli(["metrics", "targets", "--check", "--pool", "prometheus"], env=prom_env)
     assert healthy.exit_code == 0, healthy.output
@@ -228,11 +229,11 @@ def test_scrape_the_exporter_negotiates_openmetrics_with_exemplars(run_cli, expo
     assert fams["obsctl_test_temperature_celsius"]["samples"][1]["labels"] == {"room": 'it\'s "quoted"'}
 
 
-def test_scrape_unreachable_exits_5(run_cli, metrics_prom: Server):
-    result = run_cli(["metrics", "scrape", f"http://{metrics_prom.extra['dead']}/metrics"])
+def test_scrape_unreachable_exits_5(run_cli, prometheus: Server):
+    result = run_cli(["metrics", "scrape", f"http://{prometheus.extra['dead']}/metrics"])
     assert result.exit_code == 5
     assert result.stderr.startswith(
-        f"obsctl: error: cannot reach http://{metrics_prom.extra['dead']}/metrics: connection refused"
+        f"obsctl: error: cannot reach http://{prometheus.extra['dead']}/metrics: connection refused"
     )
 
 
@@ -259,3 +260,17 @@ def test_every_format_renders_a_range(run_cli, prom_env, fmt):
     )
     assert result.exit_code == 0, result.output
     assert "exporter" in result.stdout
+
+
+def test_backfilled_past_and_live_scrapes_are_one_series(run_cli, prom_env):
+    # The shared Prometheus starts with 10 minutes of the exporter's past written by promtool; the
+    # live scrapes continue those series: same labels, more samples, counters without a reset.
+    count = run_cli(
+        ["metrics", "query", "count_over_time(obsctl_test_up_ratio[15m])", "-o", "json"], env=prom_env
+    )
+    (series,) = json.loads(count.stdout)["result"]
+    assert int(series["value"][1]) > HISTORY_SECONDS + 1
+    resets = run_cli(
+        ["metrics", "query", "resets(obsctl_test_requests_total[15m])", "-o", "json"], env=prom_env
+    )
+    assert [s["value"][1] for s in json.loads(resets.stdout)["result"]] == ["0", "0"]

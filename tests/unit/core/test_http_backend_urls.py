@@ -130,3 +130,9 @@ def test_cli_reports_a_redirect_to_the_ui_instead_of_a_malformed_response(run_cl
     assert result.exit_code == 3, result.output
     assert "redirected (302) to https://sso.example/login" in result.stderr
     assert "malformed" not in result.stderr
+
+
+def test_base_url_shown_in_messages_is_redacted():
+    api, _ = client("prometheus", "https://host/prom/?api_key=K3y&tenant=a", recorder([]))
+    assert api.base_url == "https://host/prom/?api_key=REDACTED&tenant=a"
+    assert api.display_url("/-/ready") == "https://host/prom/-/ready?api_key=REDACTED&tenant=a"

@@ -58,7 +58,7 @@ def test_describe_error_wording(exc, kwargs, reason, hint):
 
 
 def test_requests_errors_read_the_same():
-    requests = pytest.importorskip("requests")
+    import requests
     exc = requests.exceptions.ProxyError("Unable to connect to proxy: [Errno 111] Connection refused")
     assert describe_error(exc, proxy="http://p:1").reason == "the proxy http://p:1 refused the connection"
     assert describe_error(exc).reason == "the proxy refused the connection"
@@ -81,7 +81,7 @@ def test_tls_context_is_shared_per_setting_and_bad_files_are_usage_errors(tmp_pa
 
 @pytest.fixture(scope="module")
 def der_certs():
-    trustme = pytest.importorskip("trustme")
+    import trustme
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 

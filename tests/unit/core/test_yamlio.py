@@ -81,3 +81,65 @@ def test_text_scalars_round_trip_any_tree_of_strings(tree: object) -> None:
     for flow in (False, True):
         text = yaml.safe_dump(tree, default_flow_style=flow, allow_unicode=True)
         assert load_text_scalars(text) == tree
+
+
+def _reference_text_scalars(text: str) -> object:
+    """The same semantics through PyYAML's composer (slow, simple): every scalar's text, plain nulls."""
+    loader_base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    null_tag, str_tag = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
+
+    class TextLoader(loader_base):  # type: ignore[misc, valid-type]
+        def resolve(self, kind: object, value: object, implicit: tuple[bool, bool]) -> str:
+            if kind is yaml.ScalarNode:
+                return null_tag if implicit[0] and value in ("", "~", "null", "Null", "NULL") else str_tag
+            return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
+
+    def conv(node: yaml.Node) -> object:
+        if isinstance(node, yaml.ScalarNode):
+            return None if node.tag == null_tag else node.value
+        if isinstance(node, yaml.SequenceNode):
+            return [conv(x) for x in node.value]
+        return {conv(k): conv(v) for k, v in node.value}
+
+    root = yaml.compose(text, Loader=TextLoader)
+    return None if root is None else conv(root)
+
+
+_words = st.sampled_from(
+    ["a", "500", "0x1F", "1.50", "yes", "True", "~", "null", "''", '"q\\tx"', "'it''s'", "2026-01-03", "!!int 7", ""]
+)
+
+
+@st.composite
+def _yaml_docs(draw: st.DrawFn) -> str:
+    """Block and flow YAML with quoting, tags, nulls, anchors and aliases."""
+    lines = []
+    anchors: list[str] = []
+    for i in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["scalar", "flow-map", "flow-seq", "block-seq", "anchor", "alias"]))
+        if kind == "scalar":
+            lines.append(f"k{i}: {draw(_words)}")
+        elif kind == "flow-map":
+            lines.append(f"k{i}: {{x: {draw(_words)}, y: [{draw(_words)}, {draw(_words)}]}}")
+        elif kind == "flow-seq":
+            lines.append(f"k{i}: [{draw(_words)}, {{z: {draw(_words)}}}]")
+        elif kind == "block-seq":
+            lines += [f"k{i}:", f"  - {draw(_words)}", f"  - m: {draw(_words)}", f"    n: {draw(_words)}"]
+        elif kind == "anchor":
+            anchors.append(f"a{i}")
+            lines.append(f"k{i}: &a{i} {{v: {draw(_words)}}}")
+        elif anchors:
+            lines.append(f"k{i}: *{draw(st.sampled_from(anchors))}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(_yaml_docs())
+def test_text_scalars_agree_with_the_composer(text: str) -> None:
+    try:
+        expected = _reference_text_scalars(text)
+    except yaml.YAMLError:  # e.g. an empty entry in a flow sequence: both must refuse it
+        with pytest.raises(YAMLError):
+            load_text_scalars(text)
+        return
+    assert load_text_scalars(text) == expected

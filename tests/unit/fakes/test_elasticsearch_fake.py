@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 
+import elasticsearch
 import httpx
 import pytest
+from elasticsearch import Elasticsearch, helpers
 
 from tests.fakes import FakeElasticsearch, fake_es, make_fake_es  # noqa: F401 - pytest fixtures
-
-elasticsearch = pytest.importorskip("elasticsearch")
-from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
 DOCS = [
     {"@timestamp": "2024-05-01T10:00:00Z", "log.level": "info", "message": "started", "n": 1},

@@ -65,7 +65,11 @@ def test_comparing_across_types_is_false_not_an_error():
             "status == 1",
             "expected a value ($.path, string, number, true, false, null) but found 'status' at position 1",
         ),
-        ('$.a =~ "("', "invalid regular expression '(': missing ), unterminated subpattern at position 0"),
+        (
+            '$.a =~ "("',
+            "invalid regular expression '(' at position 8: missing ), unterminated subpattern at position 0",
+        ),
+        ("$.a =~ 1", "the right side of =~ must be a quoted regular expression (found '1' at position 8)"),
         ("$.a == 1 1", "unexpected '1' at position 10"),
         ("$.a = 1", "cannot read '= 1' at position 5"),
         ("($.a == 1", "expected ')' but found the end"),
@@ -76,3 +80,18 @@ def test_parse_errors(text, message):
     with pytest.raises(ConditionError) as err:
         parse(text)
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "doc", "ok"),
+    [
+        # Issue 9.4: the documented example crashed with JSONDecodeError (exit 70).
+        ('$.version =~ "^2\\."', {"version": "2.42.0"}, True),
+        ('$.version =~ "^2\\."', {"version": "2x42"}, False),
+        ("$.version =~ '^v\\d+$'", {"version": "v12"}, True),
+        ('$.msg =~ "say \\"hi\\""', {"msg": 'they say "hi"'}, True),
+        ('$.path =~ "\\\\tmp"', {"path": "C:\\tmp"}, True),
+    ],
+)
+def test_regex_literals_keep_their_backslashes(text, doc, ok):
+    assert parse(text).check(doc)[0] is ok

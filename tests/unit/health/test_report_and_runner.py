@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from obsctl.core.timeparse import parse_timestamp
 from obsctl.health.config import parse_document
 from obsctl.health.model import FAIL, PASS, SKIP, WARN, Assertion, CheckResult, RunReport, worst
 from obsctl.health.probes import ProbeEnv, redact_text
-from obsctl.health.probes.backend import parse_timestamp
 from obsctl.health.probes.local import PSEUDO_FS, real_mounts
 from obsctl.health.report import format_ms, junit, prometheus, rows, summary_line
 from obsctl.health.runner import RunOptions, run, select
@@ -166,3 +166,67 @@ def test_real_mounts_have_no_pseudo_filesystems_or_duplicates():
     devices = [os.stat(m.mountpoint).st_dev for m in mounts]
     assert len(devices) == len(set(devices))
     assert os.stat("/").st_dev in devices
+
+
+def test_prometheus_tls_expiry_is_a_timestamp_in_seconds_and_passes_promtool():
+    import shutil
+    import subprocess
+
+    tls = CheckResult(
+        "tls",
+        "http",
+        "GET https://h/",
+        PASS,
+        "200 OK",
+        observed={"http_status": 200, "cert_not_after": "2027-03-04T05:06:07Z", "cert_days_left": 91.2},
+    )
+    text = prometheus(report(OK, tls, WARNED, FAILED))
+    expected = datetime(2027, 3, 4, 5, 6, 7, tzinfo=timezone.utc).timestamp()
+    assert (
+        f'obsctl_probe_tls_cert_expiry_timestamp_seconds{{probe="tls",check="GET https://h/",kind="http"}} {int(expected)}'
+        in text.splitlines()
+    )
+    assert "days" not in text
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool (Debian package prometheus) is needed for this test"
+    check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_thousands_of_failures_are_summarised_in_one_short_line():
+    # Issue 9.13: 3,000 failing probes printed one error line listing every name.
+    from obsctl.core.errors import CheckFailed
+    from obsctl.health.service import outcome
+
+    failed = [
+        CheckResult(f"probe-{i:04d}", "tcp", "connect", FAIL, "refused", error="refused") for i in range(3000)
+    ]
+    with pytest.raises(CheckFailed) as err:
+        outcome(report(OK, *failed))
+    message = str(err.value.message)
+    shown = ", ".join(f"probe-{i:04d}" for i in range(10))
+    assert message == f"3,000 checks failed: {shown} and 2,990 more"
+    with pytest.raises(CheckFailed) as err:
+        outcome(report(*failed[:11]))
+    assert err.value.message.endswith("probe-0009, probe-0010")  # all 11: "and 1 more" saves nothing
+
+
+def test_redaction_masks_fields_in_what_probes_show_but_not_obsctls_own_words():
+    from obsctl.health.probes import redact_result
+
+    r = CheckResult(
+        "auth",
+        "command",
+        "run deploy --token=Tok1234 http://u:Pw9876@h/x?api_key=Key5555",
+        FAIL,
+        "auth.http.headers.Authorization: environment variable NOPE is not set",
+        target="http://h/?token=Tok1234",
+        error="cannot reach http://u:Pw9876@h/: refused",
+        body_excerpt='{"password": "Pw9876"}',
+    )
+    out = redact_result(r)
+    assert out.check == "run deploy --token=REDACTED http://u:REDACTED@h/x?api_key=REDACTED"
+    assert out.target == "http://h/?token=REDACTED"
+    assert out.summary == r.summary
+    assert out.error == "cannot reach http://u:REDACTED@h/: refused"
+    assert out.body_excerpt == '{"password": "REDACTED"}'

@@ -129,6 +129,45 @@ def redact_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     )
 
 
+_URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
+
+
+def redact(text: str | None, *, fields: bool = True) -> str | None:
+    """The one rule every shown text goes through: URLs as core redacts them (userinfo passwords,
+    secret-named query parameters), then, with `fields`, credential-looking fields (`token=...`,
+    `"password": ...`, `Authorization: ...`)."""
+    if not text:
+        return text
+    if "://" in text:
+        from obsctl.core.urls import redact_url
+
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    return redact_text(text) if fields else text
+
+
+def redact_result(r: CheckResult) -> CheckResult:
+    """A result with every text any output format shows redacted by the same rule, so json/yaml
+    match the table: CHECK (a command line), target, assertions and body excerpt in full; the
+    summary and error, which obsctl words itself from already-redacted parts, have their URLs
+    redacted (the field rule would mask its own words, e.g. `headers.Authorization: environment
+    variable X is not set`)."""
+    from dataclasses import replace
+
+    assertions = tuple(
+        replace(a, check=redact(a.check) or a.check, expected=redact(a.expected), observed=redact(a.observed))
+        for a in r.assertions
+    )
+    return replace(
+        r,
+        check=redact(r.check) or r.check,
+        summary=redact(r.summary, fields=False) or r.summary,
+        target=redact(r.target),
+        error=redact(r.error, fields=False),
+        body_excerpt=redact(r.body_excerpt),
+        assertions=assertions,
+    )
+
+
 def excerpt(text: str, limit: int = 200) -> str:
     """One line, at most `limit` characters."""
     flat = " ".join(text.split())
@@ -158,10 +197,14 @@ def _runner(kind: str) -> Runner:
         return {"tcp": net.run_tcp, "dns": net.run_dns, "redis": net.run_redis, "postgres": net.run_postgres}[
             kind
         ]
-    if kind in ("system", "process", "command"):
+    if kind in ("system", "process"):
         from obsctl.health.probes import local
 
-        return {"system": local.run_system, "process": local.run_process, "command": local.run_command}[kind]
+        return {"system": local.run_system, "process": local.run_process}[kind]
+    if kind == "command":
+        from obsctl.health.probes.command import run_command
+
+        return run_command
     if kind == "backend":
         from obsctl.health.probes.backend import run_backend
 

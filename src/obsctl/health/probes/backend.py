@@ -1,20 +1,19 @@
 """The observability stack's own health, each backend through its proper endpoints and the shared
 client layer (auth, TLS, retries and error messages from core.http):
 
-- prometheus: `/-/ready`, `/api/v1/status/buildinfo`, active targets that are down
-- alertmanager: `/-/ready`, `/api/v2/status` (cluster state, peers, version)
+- prometheus: `/-/ready`, then build info and active targets through metrics' PromClient
+- alertmanager: `/-/ready`, then the status (cluster state, peers, version) through alerts' client
 - elasticsearch: `/_cluster/health`, age of the newest document in the logs index (data freshness)
-- jaeger: `/api/v3/services` (falling back to the v1 `/api/services`)
+- jaeger: services through obsctl.traces.client (api_v3, falling back to the v1 API)
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
-from obsctl.core.errors import ObsctlError
+from obsctl.core.errors import BackendError, ObsctlError
 from obsctl.core.timeparse import to_rfc3339
 from obsctl.health.config import BackendConfig
 from obsctl.health.model import FAIL, PASS, WARN, Assertion, CheckResult, ProbeSpec
@@ -123,15 +122,36 @@ def _soft(fn: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
     return wrapped
 
 
+def _api(check: str, call: Callable[[], Any]) -> Any:
+    """One typed-client call: unreachable or refused credentials stop the backend's checks,
+    any other error fails only this check."""
+    from obsctl.core.errors import AuthError, UnreachableError
+
+    try:
+        return call()
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop(check, exc.message) from None
+    except ObsctlError as exc:
+        if isinstance(exc, BackendError) and exc.status == 404 and check == "build info":
+            return None  # not served: a Prometheus-compatible server without the endpoint
+        raise _Soft(check, exc.message) from None
+
+
+def _prom(client: Any, timeout: float) -> Any:
+    from obsctl.metrics.client import PromClient
+
+    return PromClient(client, timeout=timeout)
+
+
 @_soft
 def _build_info(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/api/v1/status/buildinfo", timeout, "build info")
-    if resp.status_code == 404:
+    res = _api("build info", _prom(client, timeout).buildinfo)
+    if res is None:
         a = Assertion("build info", WARN, observed="not served (a Prometheus-compatible server?)")
         return make_result(spec, "build info", [a], target=client.base_url)
-    data = (_json(client, resp, "build info") or {}).get("data") or {}
+    data = res.data if isinstance(res.data, dict) else {}
     version = data.get("version", "unknown")
     a = Assertion("build info", PASS, observed=str(version))
     return make_result(
@@ -146,8 +166,8 @@ def _build_info(
 
 @_soft
 def _targets(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv) -> CheckResult:
-    resp = _get(client, "/api/v1/targets", timeout, "targets", params={"state": "active"})
-    data = (_json(client, resp, "targets") or {}).get("data") or {}
+    res = _api("targets", lambda: _prom(client, timeout).targets("active"))
+    data = res.data if isinstance(res.data, dict) else {}
     active = data.get("activeTargets") or []
     down = [t for t in active if t.get("health") == "down"]
     status = cfg.targets_down.evaluate(len(down))
@@ -172,8 +192,10 @@ def _targets(spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, p
 def _am_status(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/api/v2/status", timeout, "cluster")
-    data = _json(client, resp, "cluster") or {}
+    from obsctl.alerts.client import AlertmanagerClient
+
+    # The Alertmanager client has no per-call timeout; the runner still cuts the probe at its deadline.
+    data = _api("cluster", AlertmanagerClient(client).status)
     cluster = data.get("cluster") or {}
     state = cluster.get("status", "unknown")
     peers = cluster.get("peers") or []
@@ -195,8 +217,15 @@ def _am_status(
 def _es_health(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/_cluster/health", timeout, "cluster health")
-    data = _json(client, resp, "cluster health") or {}
+    from obsctl.core.errors import AuthError, UnreachableError
+    from obsctl.logs.client import cluster_health
+
+    try:
+        data = cluster_health(client, timeout)
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop("cluster health", exc.message) from None
+    except ObsctlError as exc:
+        raise _Soft("cluster health", exc.message) from None
     color = data.get("status", "unknown")
     status = {"green": PASS, "yellow": WARN}.get(color, FAIL)
     detail = f"{color}, {data.get('number_of_nodes', '?')} node(s), {data.get('unassigned_shards', '?')} unassigned shard(s)"
@@ -226,32 +255,18 @@ def _es_freshness(
     index = cfg.index or options.get("index") or DEFAULT_LOGS_INDEX
     field = cfg.timestamp_field or options.get("timestamp_field") or DEFAULT_TIMESTAMP_FIELD
     check = f"freshness {index}"
-    body = {
-        "size": 1,
-        "track_total_hits": False,
-        "sort": [{field: {"order": "desc", "unmapped_type": "date"}}],
-        "_source": [field],
-    }
     from obsctl.core.errors import AuthError, UnreachableError
+    from obsctl.logs.client import newest_document
 
     try:
-        resp = client.request(
-            "POST",
-            f"/{index}/_search",
-            params={"ignore_unavailable": "true", "allow_no_indices": "true"},
-            json=body,
-            timeout=timeout,
-            check=False,
-            idempotent=True,
-        )
+        newest = newest_document(client, index, field, timeout)
     except (UnreachableError, AuthError) as exc:
         raise _Stop(check, exc.message) from None
-    data = _json(client, resp, check) or {}
-    hits = (data.get("hits") or {}).get("hits") or []
-    if not hits:
+    except ObsctlError as exc:
+        raise _Soft(check, exc.message) from None
+    except LookupError:
         a = Assertion("newest document", WARN, expected=f"a document in {index}", observed="no documents")
         return make_result(spec, check, [a], target=f"{client.base_url}/{index}")
-    newest = _timestamp(hits[0], field)
     if newest is None:
         a = Assertion(
             "newest document",
@@ -280,56 +295,19 @@ def _es_freshness(
     )
 
 
-def _timestamp(hit: dict[str, Any], field: str) -> datetime | None:
-    source = hit.get("_source") or {}
-    value: Any = source.get(field)
-    if value is None:
-        cur: Any = source
-        for part in field.split("."):
-            cur = cur.get(part) if isinstance(cur, dict) else None
-        value = cur
-    if value is None:
-        sort = hit.get("sort") or []
-        value = sort[0] if sort else None
-    return parse_timestamp(value)
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """ISO 8601 (nanoseconds allowed) or epoch millis (number or numeric string)."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
-        number = float(value)
-        if number > 1e17:  # nanoseconds
-            number /= 1e9
-        elif number > 1e11:  # milliseconds
-            number /= 1e3
-        return datetime.fromtimestamp(number, timezone.utc)
-    if not isinstance(value, str):
-        return None
-    import re
-
-    text = value.strip().replace("Z", "+00:00")
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 @_soft
 def _jaeger_services(
     spec: ProbeSpec, cfg: BackendConfig, client: Any, timeout: float, penv: ProbeEnv
 ) -> CheckResult:
-    resp = _get(client, "/api/v3/services", timeout, "services")
-    api = "api_v3"
-    if resp.status_code == 404:
-        resp = _get(client, "/api/services", timeout, "services")
-        api = "v1"
-    data = _json(client, resp, "services") or {}
-    services = data.get("services") if api == "api_v3" else data.get("data")
-    services = [str(s) for s in (services or [])]
+    from obsctl.core.errors import AuthError, UnreachableError
+    from obsctl.traces.client import JaegerClient
+
+    try:
+        services, api = JaegerClient(client, timeout=timeout).list_services()
+    except (UnreachableError, AuthError) as exc:
+        raise _Stop("services", exc.message) from None
+    except ObsctlError as exc:
+        raise _Soft("services", exc.message) from None
     status = PASS if services else WARN
     a = Assertion("services", status, expected="at least one service", observed=str(len(services)))
     shown = ", ".join(services[:5]) + ("…" if len(services) > 5 else "")

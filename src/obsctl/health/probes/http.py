@@ -146,6 +146,7 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
         user_agent=USER_AGENT,
         secret_headers=[n for n, sec in cfg.headers if sec.secret or is_secret_name(n)],
     )
+    client.prepare(cfg.url)
     started = time.perf_counter()
     try:
         with client, client.open(cfg.method, cfg.url, headers=headers, content=cfg.body, trace=tracer) as got:

@@ -1,4 +1,5 @@
-"""Checks of this machine: system (memory, swap, filesystems, load, open files), process, command.
+"""Checks of this machine: system (memory, swap, filesystems, load, open files) and process
+(the `command` probe is in command.py).
 
 "Every real mounted filesystem" means: psutil's full mount list minus pseudo filesystems (proc,
 sysfs, cgroup, devpts, ...), minus tmpfs/devtmpfs (in RAM: `include_tmpfs: true` adds them), minus
@@ -9,17 +10,14 @@ entry per device, the shortest mount point). overlay counts as real: it is a con
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from obsctl.health.config import CommandConfig, DiskCheck, ProcessConfig, SystemConfig
+from obsctl.health.config import DiskCheck, ProcessConfig, SystemConfig
 from obsctl.health.model import FAIL, PASS, SKIP, Assertion, CheckResult, ProbeSpec, Threshold
-from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result
+from obsctl.health.probes import ProbeEnv, error_result, make_result
 
 PSEUDO_FS = frozenset(
     {
@@ -344,96 +342,3 @@ def run_process(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
             observed={"count": count, "pids": pids[:20]},
         )
     ]
-
-
-_live_lock = threading.Lock()
-_live: set[subprocess.Popen[bytes]] = set()
-
-
-def kill_leftovers() -> None:
-    """Kill commands still running after the run ended (their probe was cut at its deadline)."""
-    with _live_lock:
-        procs = list(_live)
-        _live.clear()
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-
-
-def run_command(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
-    """Run a command (no shell unless `shell: true`) and check its exit code and output."""
-    cfg: CommandConfig = spec.config
-    shown = cfg.argv[0] if cfg.shell else " ".join(cfg.argv)
-    check = f"run {excerpt(shown, 60)}"
-    started = time.perf_counter()
-    try:
-        proc = subprocess.Popen(  # noqa: S603 - the user's own probe command
-            cfg.argv[0] if cfg.shell else list(cfg.argv),
-            shell=cfg.shell,  # noqa: S602
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=cfg.cwd,
-            env=dict(penv.env),
-            start_new_session=sys.platform != "win32",
-        )
-    except FileNotFoundError:
-        return [error_result(spec, check, f"command not found: {cfg.argv[0]}")]
-    except OSError as exc:
-        return [error_result(spec, check, f"cannot run {cfg.argv[0]}: {exc.strerror}")]
-    with _live_lock:
-        _live.add(proc)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return [
-            error_result(
-                spec,
-                check,
-                f"timed out after {timeout:g}s (killed)",
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
-        ]
-    finally:
-        with _live_lock:
-            _live.discard(proc)
-    total = (time.perf_counter() - started) * 1000
-    code = proc.returncode
-    stdout = out.decode(errors="replace")
-    stderr = err.decode(errors="replace")
-    assertions = [
-        Assertion(
-            "exit",
-            PASS if code in cfg.expect_exit else FAIL,
-            expected=" or ".join(map(str, cfg.expect_exit)),
-            observed=str(code),
-        )
-    ]
-    if cfg.expect_output is not None:
-        found = cfg.expect_output.search(stdout) is not None
-        assertions.append(
-            Assertion(
-                "output",
-                PASS if found else FAIL,
-                expected=f"matches /{cfg.expect_output.pattern}/",
-                observed="matched" if found else "no match",
-            )
-        )
-    result = make_result(
-        spec,
-        check,
-        assertions,
-        ok_summary=f"exit {code} in {total:.0f} ms",
-        duration_ms=total,
-        observed={"exit_code": code},
-    )
-    if result.status == FAIL:
-        from dataclasses import replace
-
-        from obsctl.health.probes import redact_text
-
-        text = stderr.strip() or stdout.strip()
-        result = replace(result, body_excerpt=excerpt(redact_text(text)) if text else None)
-    return [result]
