@@ -2,13 +2,17 @@
 
 Three comparisons, each printed with medians and a ratio:
 1. one `obsctl alerts test --am-config X labels` vs one `amtool config routes test --config.file=X labels`
-   (goal: <= 4x amtool; Python start-up is most of it);
+   on the same config: the generated 200-route tree and a real-world one (kube-prometheus), plus the
+   same run forced through the typer CLI, for reference (goal: <= 4x amtool; Python start-up and
+   imports are most of it);
 2. `obsctl alerts test -f` over 10,000 cases written as a YAML (block style) vs as a JSON case file
    (goal: YAML <= 1.15x JSON);
 3. per case: the 10,000-case run vs amtool run once per case on a sample, with agreement checked.
 
 Run: .venv/bin/python bench/alerts_bench.py [--cases 10000] [--routes 200] [--rounds 9] [--amtool-sample 50]
-It runs the installed console script next to this interpreter (.venv/bin/obsctl), never `python -m`.
+       [--single-only]
+It runs the installed console script next to this interpreter (.venv/bin/obsctl), never `python -m`,
+after writing the package's .pyc files as a wheel install does.
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _timing import interleaved, median_ms, obsctl_script
+from _timing import env_with, interleaved, median_ms, obsctl_script, precompile_package
 
+REAL_WORLD = (
+    Path(__file__).resolve().parent.parent / "tests/fixtures/alertmanager/kube_prometheus_alertmanager.yaml"
+)
 TEAMS = [f"team{i}" for i in range(40)]
 SERVICES = [f"svc{i}" for i in range(30)]
 SEVERITIES = ["critical", "warning", "info"]
@@ -80,6 +87,39 @@ def _ratio(samples: dict[str, list[float]], a: str, b: str) -> str:
     return f"{a}: {ma:.1f} ms | {b}: {mb:.1f} ms | ratio {ma / mb:.2f}x"
 
 
+def single_invocation(obsctl: str, amtool: str | None, cfg: Path, rounds: int) -> None:
+    """One route test per process, obsctl next to amtool on the same config, interleaved."""
+    configs = [("200-route tree", cfg, ["team=team3", "severity=critical", "env=prod"])]
+    if REAL_WORLD.exists():
+        configs.append(("kube-prometheus", REAL_WORLD, ["namespace=default", "severity=critical"]))
+    for title, path, labels in configs:
+        runs = {
+            "obsctl alerts test": ([obsctl, "alerts", "test", "--am-config", str(path), *labels], None),
+            "obsctl via typer": (
+                [obsctl, "alerts", "test", "--am-config", str(path), *labels],
+                env_with(_OBSCTL_NO_FASTVERB="1"),
+            ),
+        }
+        if amtool:
+            runs["amtool config routes test"] = (
+                [amtool, "config", "routes", "test", f"--config.file={path}", *labels],
+                None,
+            )
+        samples = interleaved(runs, rounds=rounds)
+        if not amtool:
+            print(
+                f"single invocation, {title}: obsctl {median_ms(samples['obsctl alerts test']):.1f} ms (no amtool)"
+            )
+            continue
+        print(
+            f"single invocation, {title}: "
+            + _ratio(samples, "obsctl alerts test", "amtool config routes test")
+        )
+        print(
+            f"  (same argv through the typer CLI: {_ratio(samples, 'obsctl via typer', 'amtool config routes test')})"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=10_000)
@@ -87,6 +127,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--amtool-sample", type=int, default=50)
     ap.add_argument("--quick", action="store_true", help="2,000 cases, 3 rounds, 10 amtool runs")
+    ap.add_argument("--single-only", action="store_true", help="only the single-invocation comparison")
     args = ap.parse_args()
     if args.quick:
         args.cases, args.rounds, args.amtool_sample = 2_000, 3, 10
@@ -107,16 +148,11 @@ def main() -> int:
     yaml_path.write_text(yaml.safe_dump({"config": "alertmanager.yml", "cases": cases}, sort_keys=False))
     print(f"config: {args.routes}+ routes; cases: {len(cases)}; {args.rounds} interleaved rounds")
 
-    labels = ["team=team3", "severity=critical", "env=prod"]
-    single = {"obsctl alerts test": ([obsctl, "alerts", "test", "--am-config", str(cfg), *labels], None)}
-    if amtool:
-        single["amtool config routes test"] = (
-            [amtool, "config", "routes", "test", f"--config.file={cfg}", *labels],
-            None,
-        )
-    samples = interleaved(single, rounds=args.rounds * 3)
-    if amtool:
-        print("single invocation: " + _ratio(samples, "obsctl alerts test", "amtool config routes test"))
+    print(precompile_package())
+    single_invocation(obsctl, amtool, cfg, args.rounds * 3)
+    if args.single_only:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return 0
 
     files = {
         "YAML case file": ([obsctl, "alerts", "test", "-f", str(yaml_path), "-o", "json"], None),

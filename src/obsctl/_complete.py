@@ -20,7 +20,15 @@ if TYPE_CHECKING:
     Item = tuple[str, str | None]
 
 # Field positions of the generated table's tuples (obsctl._surface_build writes them in this order).
-NODE_FIELDS = ("group", "commands", "params", "interspersed", "ignore_unknown", "no_args_is_help", "help_names")
+NODE_FIELDS = (
+    "group",
+    "commands",
+    "params",
+    "interspersed",
+    "ignore_unknown",
+    "no_args_is_help",
+    "help_names",
+)
 PARAM_FIELDS = ("kind", "name", "opts", "secondary", "action", "nargs", "hidden", "help", "complete")
 GROUP, COMMANDS, PARAMS, INTERSPERSED, IGNORE_UNKNOWN, NO_ARGS_IS_HELP, HELP_NAMES = range(7)
 KIND, NAME, OPTS, SECONDARY, ACTION, NARGS, HIDDEN, HELP, COMPLETE = range(9)
@@ -221,7 +229,9 @@ def resolve(tree: Mapping[str, Node], args: list[str]) -> list[_Level]:
     return levels
 
 
-def complete(tree: Mapping[str, Node], args: list[str], incomplete: str, env: Mapping[str, str]) -> list[Item] | None:
+def complete(
+    tree: Mapping[str, Node], args: list[str], incomplete: str, env: Mapping[str, str]
+) -> list[Item] | None:
     """Completions for the word being typed after `args`; None when only the full CLI can answer."""
     levels = resolve(tree, args)
     level = levels[-1]
@@ -262,7 +272,11 @@ def _command_items(level: _Level, incomplete: str) -> list[Item]:
     node = level.node
     items: list[Item] = []
     if node[GROUP]:
-        items += [(name, short) for name, short, hidden in node[COMMANDS] if name.startswith(incomplete) and not hidden]
+        items += [
+            (name, short)
+            for name, short, hidden in node[COMMANDS]
+            if name.startswith(incomplete) and not hidden
+        ]
     if incomplete and not incomplete[0].isalnum():
         for param in node[PARAMS]:
             if param[KIND] != "option" or param[HIDDEN]:
@@ -273,7 +287,9 @@ def _command_items(level: _Level, incomplete: str) -> list[Item]:
     return items
 
 
-def _param_items(param: Node, levels: list[_Level], incomplete: str, env: Mapping[str, str]) -> list[Item] | None:
+def _param_items(
+    param: Node, levels: list[_Level], incomplete: str, env: Mapping[str, str]
+) -> list[Item] | None:
     spec = param[COMPLETE]
     if not spec:
         return []

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
+from obsctl.core.term import terminal_columns
+
 TYPE_CHECKING = False  # typing itself is not imported on the help/TAB path
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -65,21 +67,6 @@ def load_table() -> ModuleType | None:
     return data if fresh else None
 
 
-def terminal_columns(env: Mapping[str, str]) -> int:
-    """The width click's help formatter would use (shutil.get_terminal_size without importing shutil)."""
-    try:
-        columns = int(env.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 80
-        columns = columns or 80
-    return columns
-
-
 def serve(argv: Sequence[str], env: Mapping[str, str]) -> int | None:
     """Answer a help or completion request from the table; None means "run the full CLI"."""
     instruction = env.get("_OBSCTL_COMPLETE")
@@ -130,7 +117,10 @@ def _serve_completion(instruction: str, env: Mapping[str, str]) -> int | None:
 
 
 def answer_completion(
-    tree: Mapping[str, Any], sanitized: Mapping[str, tuple[str, str]], instruction: str, env: Mapping[str, str]
+    tree: Mapping[str, Any],
+    sanitized: Mapping[str, tuple[str, str]],
+    instruction: str,
+    env: Mapping[str, str],
 ) -> int | None:
     """Print what typer's `complete_<shell>` would; None for requests only typer can answer."""
     command, _, shell = instruction.partition("_")
@@ -210,7 +200,9 @@ def split_arg_string(text: str) -> list[str]:
 
 
 def _zsh_escape(s: str) -> str:
-    return s.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
+    return (
+        s.replace('"', '""').replace("'", "''").replace("$", "\\$").replace("`", "\\`").replace(":", r"\\:")
+    )
 
 
 def format_items(
@@ -224,9 +216,15 @@ def format_items(
     which, plain = (0, _zsh_escape) if shell == "zsh" else (1, _fish_space)
     lines = []
     for value, help_text in items:
-        shown = (sanitized[help_text][which] if help_text in sanitized else plain(help_text)) if help_text else None
+        shown = (
+            (sanitized[help_text][which] if help_text in sanitized else plain(help_text))
+            if help_text
+            else None
+        )
         if shell == "zsh":
-            lines.append(f'"{_zsh_escape(value)}":"{shown}"' if shown is not None else f'"{_zsh_escape(value)}"')
+            lines.append(
+                f'"{_zsh_escape(value)}":"{shown}"' if shown is not None else f'"{_zsh_escape(value)}"'
+            )
         else:
             lines.append(f"{value}\t{shown}" if shown is not None else value)
     if shell == "fish":

@@ -19,13 +19,14 @@ from typer.core import TyperGroup
 
 from obsctl import __version__
 from obsctl._argv import hoist_global_options
+from obsctl._fastverb import INTERNAL_ERROR, internal_error
+from obsctl._fastverb import flush_quietly as _flush_quietly
+from obsctl._fastverb import silence_stdout as _silence_stdout
 from obsctl.config.complete import complete_context
 from obsctl.core.errors import ExitCode, NotBuiltError, ObsctlError
 from obsctl.core.lazycli import LazyCommands, build_command
 
 __all__ = ["GROUPS", "app", "hoist_global_options", "main"]
-
-INTERNAL_ERROR = 70
 
 # The command groups, in `obsctl --help` order: adding one is one line. Each module exposes a typer
 # `app`. A non-empty second field is the placeholder help used while that module does not exist yet.
@@ -97,11 +98,7 @@ class ObsctlGroup(TyperGroup):
                 raise
             if _debug(ctx):
                 raise
-            _report(
-                ctx,
-                f"internal error: {type(exc).__name__}: {exc}",
-                "rerun with --debug for the traceback, and please report it",
-            )
+            _report(ctx, *internal_error(exc))
             raise typer.Exit(INTERNAL_ERROR) from None
 
 
@@ -125,22 +122,6 @@ def _report(ctx: Any, message: str, hint: str | None) -> None:
     sys.stderr.write(f"obsctl: error: {message}\n")
     if hint:
         sys.stderr.write(f"hint: {hint}\n")
-
-
-def _flush_quietly() -> None:
-    try:
-        sys.stdout.flush()
-    except Exception:  # noqa: BLE001
-        pass
-
-
-def _silence_stdout() -> None:
-    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 app = typer.Typer(

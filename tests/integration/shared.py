@@ -11,6 +11,7 @@ thread as soon as collection shows that a test will use it, and that wait overla
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -18,7 +19,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from tests.integration.exporter import HISTORY_SECONDS, KnownExporter, known_history
-from tests.integration.servers import Server, free_port, get_json, start_prometheus, wait_until
+from tests.integration.servers import Server, get_json, start_prometheus, wait_until
 
 RULES = """groups:
   - name: obsctl-test
@@ -92,8 +93,20 @@ class SharedPrometheus:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+# Sockets bound but never listening: a connect to them is refused, and while they stay bound no other
+# test's server can be handed the same port (a plain free port was taken by a fake ES mid-run once).
+_HELD: list[socket.socket] = []
+
+
+def _refusing_address() -> str:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
 def _start(work: Path, exporter: KnownExporter) -> Server:
-    dead = f"127.0.0.1:{free_port()}"
+    dead = _refusing_address()
     rules = work / "rules.yml"
     rules.write_text(RULES)
     history_end = 0

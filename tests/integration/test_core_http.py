@@ -413,3 +413,41 @@ def test_http_probe_connects_by_address_with_the_name_in_sni_and_host(
     assert r["observed"]["ip"] in ("127.0.0.1", "::1")
     assert {"dns_ms", "connect_ms", "tls_ms"} <= set(r["phases"])
     assert r["observed"]["cert_days_left"] > 300
+
+
+def test_target_client_builds_tls_only_for_https_hops(tls_server, tmp_path):
+    """Plain http never touches the TLS options; an http -> https redirect hop still gets them."""
+    from obsctl.core.errors import ConfigError
+    from obsctl.core.target import TargetTLS, build_target_client
+
+    url, ca = tls_server
+
+    class _ToTLS(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/plain":
+                body = b"plain"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(302)
+            self.send_header("Location", f"{url}/x")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    missing = str(tmp_path / "no-such-ca.pem")
+    with serving(_ToTLS) as port:
+        plain = f"http://127.0.0.1:{port}"
+        with build_target_client(timeout=5, env={}, tls=TargetTLS(ca_file=missing)) as c:
+            assert c.fetch(f"{plain}/plain").response.content == b"plain"
+            with pytest.raises(ConfigError, match="ca_file"):
+                c.fetch(f"{plain}/redirect")
+        trusted = build_target_client(timeout=5, env={}, tls=TargetTLS(ca_file=ca))
+        with trusted, pytest.raises(AuthError, match=r"/redirect answered 401: .*bad token"):
+            trusted.fetch(f"{plain}/redirect")  # the TLS server's own answer: the handshake verified
+        with build_target_client(timeout=5, env={}) as c, pytest.raises(UnreachableError, match="TLS"):
+            c.fetch(f"{plain}/redirect")  # the default context verifies: the test CA is unknown to it

@@ -372,5 +372,3 @@ def _b(v: bool) -> str:
 
 def _secs(s: float) -> str:
     return f"{s:g}s"
-
-

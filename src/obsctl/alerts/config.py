@@ -14,9 +14,6 @@ Public API (stable, used by the live half of `obsctl alerts`):
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
 from obsctl.alerts.config_model import (
     DEFAULT_GROUP_INTERVAL,
     DEFAULT_GROUP_WAIT,
@@ -29,7 +26,11 @@ from obsctl.alerts.config_model import (
 )
 from obsctl.core.errors import ConfigError
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
     from obsctl.alerts.config_decode import _Decoder
     from obsctl.alerts.inhibit import InhibitRule
     from obsctl.alerts.timeintervals import TimeIntervalSpec

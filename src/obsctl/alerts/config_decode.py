@@ -8,11 +8,13 @@ are a table (`INTEGRATION_RULES`) rather than a chain of branches.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.config_model import Finding, parse_model_duration
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from obsctl.alerts.matchers import Matcher
 
 T_NULL = "tag:yaml.org,2002:null"

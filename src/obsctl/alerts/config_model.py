@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from obsctl.alerts.inhibit import InhibitRule
     from obsctl.alerts.matchers import Matcher
     from obsctl.alerts.timeintervals import TimeIntervalSpec
@@ -135,4 +137,3 @@ class AlertmanagerConfig:
     deprecated_mute_time_intervals: bool = False
     findings: list[Finding] = field(default_factory=list)  # warnings noticed while loading
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
-

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from obsctl.alerts.config_decode import (
     _INHIBIT_KEYS,
     _ROUTE_KEYS,
@@ -20,7 +18,10 @@ from obsctl.alerts.config_decode import (
 from obsctl.alerts.config_model import Receiver, Route, parse_model_duration
 from obsctl.alerts.matchers import Matcher, MatcherError, is_valid_label_name
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from obsctl.alerts.inhibit import InhibitRule
     from obsctl.alerts.timeintervals import TimeIntervalSpec
 

@@ -6,9 +6,29 @@ traceback (a Latin-1 or binary file is a usage error, not an internal one).
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from obsctl.core.errors import ConfigError, ObsctlError
+
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _already_normal(text: str) -> bool:
+    """True when pathlib would open `text` unchanged (no empty or `.` parts): pathlib not needed."""
+    inner = text[1:] if text.startswith("/") else text
+    return os.sep == "/" and inner != "" and "//" not in f"/{inner}/" and "/./" not in f"/{inner}/"
+
+
+def _read_utf8(path: str | Path) -> str:
+    """Path(path).read_text(encoding="utf-8"), without importing pathlib for ordinary paths."""
+    if isinstance(path, str) and _already_normal(path):
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    from pathlib import Path
+
+    return Path(path).read_text(encoding="utf-8")
 
 
 def read_problem(path: str | Path, exc: OSError | UnicodeDecodeError, what: str = "file") -> str:
@@ -23,7 +43,7 @@ def read_problem(path: str | Path, exc: OSError | UnicodeDecodeError, what: str 
 def read_text(path: str | Path, what: str = "file", error: type[ObsctlError] = ConfigError) -> str:
     """The file's text as UTF-8; `error` (exit 2) naming the file and the problem otherwise."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return _read_utf8(path)
     except (OSError, UnicodeDecodeError) as exc:
         hint = "save the file as UTF-8" if isinstance(exc, UnicodeDecodeError) else None
         raise error(f"{path}: {read_problem(path, exc, what)}", hint=hint) from None

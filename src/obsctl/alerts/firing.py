@@ -116,4 +116,3 @@ def build_fire_spec(
 def fire(api: AlertsAPI, spec: FireSpec) -> None:
     """Post one alert (or its resolution)."""
     api.post_alerts([spec.postable()])
-

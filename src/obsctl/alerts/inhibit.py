@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from obsctl.alerts.matchers import Matcher, matches_all
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
     from obsctl.alerts.config import AlertmanagerConfig
 

@@ -338,5 +338,3 @@ def expire_silences(
             ExpireResult(silence_id, silence.matcher_text, silence.state, expired=silence.state != "expired")
         )
     return results
-
-

@@ -16,9 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
 
 from obsctl.core.errors import UsageError
+
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "LABEL_NAME_RE",

@@ -8,9 +8,11 @@ expectations that were not met.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from obsctl.alerts.cases import CaseResult
     from obsctl.alerts.config import AlertmanagerConfig
     from obsctl.alerts.inhibit import InhibitRule

@@ -160,7 +160,8 @@ def current_context(ctx: typer.Context) -> None:
 
 @app.command("use-context")
 def use_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=complete_context)]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Context to make current.", autocompletion=complete_context)],
 ) -> None:
     """Make NAME the current context (written to the first contexts file).
 
@@ -185,7 +186,9 @@ def use_context(
 @app.command("set-context")
 def set_context(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)],
+    name: Annotated[
+        str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)
+    ],
     prometheus_url: Annotated[
         str | None, typer.Option("--prometheus-url", help="Prometheus base URL.")
     ] = None,
@@ -240,7 +243,8 @@ def set_context(
 
 @app.command("delete-context")
 def delete_context(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=complete_context)]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Context to delete.", autocompletion=complete_context)],
 ) -> None:
     """Delete a context from the file that defines it.
 
@@ -291,7 +295,9 @@ def _raw(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8"
+        ) from None
     except YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
     except (RecursionError, ValueError) as exc:  # nesting or an integer beyond PyYAML's limits

@@ -127,7 +127,6 @@ AUTH_KINDS: dict[str, tuple[str, ...]] = {
 TLS_KEYS = ("ca_file", "cert_file", "key_file", "insecure_skip_verify", "server_name")
 
 
-
 def backend_names() -> tuple[str, ...]:
     """Every backend name, in table order (the order `config get-contexts` lists them)."""
     return tuple(b.name for b in BACKEND_TABLE)

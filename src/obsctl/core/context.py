@@ -11,19 +11,26 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any
-
-import typer
 
 from obsctl.core.errors import UsageError
 from obsctl.core.output import Output
-from obsctl.core.timeparse import utcnow
 
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     import httpx
+    import typer
 
     from obsctl.core.http import ApiClient
     from obsctl.core.settings import BackendSettings, Settings
+
+
+def _utcnow() -> datetime:
+    """timeparse.utcnow, imported on first use (most runs never ask for the time)."""
+    from obsctl.core.timeparse import utcnow
+
+    return utcnow()
 
 
 @dataclass
@@ -35,7 +42,7 @@ class Seams:
     stderr: IO[str] | None = None
     stdout_isatty: bool | None = None
     transport: httpx.BaseTransport | None = None
-    now: Callable[[], datetime] = utcnow
+    now: Callable[[], datetime] = _utcnow
     sleep: Callable[[float], None] = time.sleep
 
 

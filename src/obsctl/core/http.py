@@ -16,38 +16,35 @@ Builders (httpx stays behind core/, so replacing it touches core only):
   backend, for clients that are not httpx (`metrics export` to Parquet through requests).
 
 Shared pieces live beside this module: core/urls.py (validate, join, redact, proxy rule, the
-secret-name rule), core/tls.py (cached SSL contexts, certificate expiry), core/http_errors.py
-(`describe_error`, server error bodies).
+secret-name rule), core/httplog.py (the `--debug` log, USER_AGENT, `error_detail`), core/tls.py
+(cached SSL contexts, certificate expiry), core/http_errors.py (`describe_error`, server error bodies).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 import httpx
 
-from obsctl import __version__
 from obsctl.core.auth import SettingsAuth, auth_headers, read_secret, static_headers
 from obsctl.core.errors import AuthError, BackendError, ConfigError, UnreachableError
-from obsctl.core.http_errors import body_detail, describe_error, excerpt
+from obsctl.core.http_errors import describe_error, excerpt
+from obsctl.core.httplog import USER_AGENT, DebugLog, error_detail, redact_headers
 from obsctl.core.retry import RetryTransport, parse_retry_after
 from obsctl.core.settings import BackendSettings
 from obsctl.core.tls import tls_context
 from obsctl.core.urls import (
     REDACTED,
     SECRET_NAME,
-    is_secret_name,
     join_url,
     proxy_for,
     redact_url,
     same_origin,
 )
 
-USER_AGENT = f"obsctl/{__version__}"
 _SECRET_NAME = SECRET_NAME  # kept for callers of the old name; the rule itself lives in core/urls.py
 MAX_API_REDIRECTS = 5
 Response = httpx.Response
@@ -55,54 +52,17 @@ Response = httpx.Response
 __all__ = [
     "REDACTED",
     "USER_AGENT",
+    "DebugLog",
     "Response",
     "RetryTransport",
     "auth_headers",
     "build_client",
+    "error_detail",
     "parse_retry_after",
     "read_secret",
+    "redact_headers",
     "redact_url",
 ]
-
-
-def redact_headers(
-    headers: Iterable[tuple[str, str]], secret_names: Iterable[str] = ()
-) -> list[tuple[str, str]]:
-    """Headers with every credential-bearing value replaced by REDACTED."""
-    secrets = {n.lower() for n in secret_names}
-    return [(n, REDACTED if n.lower() in secrets or is_secret_name(n) else v) for n, v in headers]
-
-
-class DebugLog:
-    """The `--debug` request log on stderr, secrets redacted; the same lines for every client."""
-
-    def __init__(self, stderr: IO[str] | None, secret_headers: Iterable[str] = ()) -> None:
-        self.stderr = stderr
-        self.secret_headers = list(secret_headers)
-
-    def note(self, text: str) -> None:
-        stream = self.stderr or sys.stderr
-        stream.write(f"obsctl: debug: {text}\n")
-        stream.flush()
-
-    def request(self, request: httpx.Request) -> None:
-        request.extensions["obsctl_started"] = time.monotonic()
-        self.note(f"> {request.method} {redact_url(request.url)}")
-        for name, value in redact_headers(request.headers.items(), self.secret_headers):
-            self.note(f">   {name}: {value}")
-
-    def response(self, response: httpx.Response) -> None:
-        started = response.request.extensions.get("obsctl_started", time.monotonic())
-        ms = (time.monotonic() - started) * 1000
-        self.note(
-            f"< {response.status_code} {response.request.method} {redact_url(response.request.url)} in {ms:.0f} ms"
-        )
-
-    def hooks(self, enabled: bool) -> dict[str, list[Callable[..., Any]]]:
-        """httpx event hooks: logging when `enabled`, none otherwise."""
-        if not enabled:
-            return {"request": [], "response": []}
-        return {"request": [self.request], "response": [self.response]}
 
 
 def httpx_options(settings: BackendSettings, env: Mapping[str, str], where: str) -> dict[str, Any]:
@@ -341,11 +301,6 @@ def _merge_query(url: str, params: Any) -> tuple[str, Any]:
     return base, [*httpx.QueryParams(query).multi_items(), *httpx.QueryParams(params).multi_items()]
 
 
-def error_detail(response: httpx.Response) -> str:
-    """The server's own error message from the common JSON error shapes, else a text excerpt."""
-    return body_detail(response.text, response.json)
-
-
 def build_client(
     settings: BackendSettings,
     *,
@@ -360,5 +315,3 @@ def build_client(
     return ApiClient(
         settings, context=context, env=env, debug=debug, stderr=stderr, transport=transport, sleep=sleep
     )
-
-

@@ -6,30 +6,41 @@ Data goes to stdout, messages to stderr. Rich is used only for human-sized table
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 import math
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Annotated, Any, NamedTuple
 
-import typer
+from obsctl.core.term import terminal_columns
 
-from obsctl.core.params import output_option
-from obsctl.core.timeparse import to_rfc3339
-
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
 if TYPE_CHECKING:
+    from typing import IO, Annotated, Any, NamedTuple
+
     from obsctl.core.stream import LineFormatter, StreamWriter
 
 OUTPUT_FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 RICH_ROW_LIMIT = 500
 
-OutputOpt = Annotated[str | None, output_option(OUTPUT_FORMATS)]
+if TYPE_CHECKING:
+    OutputOpt = Annotated[str | None, ...]
+
+
+def __getattr__(name: str) -> Any:
+    """`OutputOpt` (a typer option) is built on first use: rendering alone never imports typer."""
+    if name == "OutputOpt":
+        from typing import Annotated
+
+        from obsctl.core.params import output_option
+
+        value = Annotated[str | None, output_option(OUTPUT_FORMATS)]
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _ANSI = {
     "bold": "1",
@@ -43,12 +54,20 @@ _ANSI = {
 }
 
 
-class Column(NamedTuple):
-    """One column of tabular output: the row key, its header and whether only `wide` shows it."""
+if TYPE_CHECKING:
 
-    key: str
-    header: str
-    wide_only: bool = False
+    class Column(NamedTuple):
+        """One column of tabular output: the row key, its header and whether only `wide` shows it."""
+
+        key: str
+        header: str
+        wide_only: bool = False
+
+else:  # the same tuple class as typing.NamedTuple builds, without importing typing
+    from collections import namedtuple
+
+    Column = namedtuple("Column", ("key", "header", "wide_only"), defaults=(False,))
+    Column.__doc__ = "One column of tabular output: the row key, its header and whether only `wide` shows it."
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,8 @@ def check_format(fmt: str | None, allowed: Sequence[str] = OUTPUT_FORMATS) -> st
         return None
     value = fmt.lower()
     if value not in allowed:
+        import typer
+
         raise typer.BadParameter(
             f"unknown format {fmt!r}; choose one of {', '.join(allowed)}", param_hint="'-o'"
         )
@@ -103,7 +124,7 @@ def format_value(value: Any) -> str:
             return "+Inf" if value > 0 else "-Inf"
         return repr(value) if value != int(value) or abs(value) >= 1e15 else str(int(value))
     if isinstance(value, datetime):
-        return to_rfc3339(value)
+        return _rfc3339(value)
     if isinstance(value, Mapping):
         return ",".join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -113,7 +134,7 @@ def format_value(value: Any) -> str:
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
-        return to_rfc3339(value)
+        return _rfc3339(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
     if hasattr(value, "to_json"):
@@ -121,8 +142,16 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def _rfc3339(value: datetime) -> str:
+    from obsctl.core.timeparse import to_rfc3339  # here: a route test or a table never parses times
+
+    return to_rfc3339(value)
+
+
 def dumps_json(obj: Any, indent: bool = True) -> str:
     """JSON text; NaN/Inf are written as strings so every parser accepts the output."""
+    import json  # here, not at the top: a TSV or table answer never needs it
+
     return json.dumps(
         _finite(obj),
         indent=2 if indent else None,
@@ -143,6 +172,8 @@ def _finite(obj: Any) -> Any:
 
 
 def dumps_yaml(obj: Any) -> str:
+    import json
+
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -184,7 +215,7 @@ class Output:
         except (AttributeError, ValueError):
             err_tty = False
         self.stderr_color = bool(color) and err_tty
-        self.width = width or shutil.get_terminal_size((100, 24)).columns
+        self.width = width or terminal_columns(os.environ, 100)
 
     # --- messages (stderr) -------------------------------------------------------------------
     def info(self, message: str) -> None:
@@ -263,13 +294,17 @@ class Output:
         """Render a View in any format (None: table on a TTY, headerless TSV piped)."""
         if fmt in ("json", "yaml"):
             doc = view.document
-            self.render_document(doc if doc is not None else [_plain(r, view.columns) for r in view.rows], fmt)
+            self.render_document(
+                doc if doc is not None else [_plain(r, view.columns) for r in view.rows], fmt
+            )
             return
         if fmt == "jsonl":
             items: Any = view.records if view.records is not None else view.document
             if items is None:
                 items = [_plain(r, view.columns) for r in view.rows]
-            self.write_lines(dumps_json(i, indent=False) for i in (items if isinstance(items, (list, tuple)) else [items]))
+            self.write_lines(
+                dumps_json(i, indent=False) for i in (items if isinstance(items, (list, tuple)) else [items])
+            )
             return
         rows = view.rows
         if view.human and self.is_human(fmt):
@@ -304,6 +339,8 @@ class Output:
             )
             return
         if fmt == "csv":
+            import csv
+
             buf = io.StringIO()
             writer = csv.writer(buf, lineterminator="\n")
             writer.writerow([c.key for c in cols])

@@ -91,7 +91,9 @@ def plain_table(
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers)).rstrip()]
     for row in cells:
         lines.append(
-            "  ".join(cell + " " * max(widths[i] - visible_len(cell), 0) for i, cell in enumerate(row)).rstrip()
+            "  ".join(
+                cell + " " * max(widths[i] - visible_len(cell), 0) for i, cell in enumerate(row)
+            ).rstrip()
         )
     return lines
 

@@ -7,7 +7,10 @@ falls back to the slow path by accident. PyYAML itself is imported on first use,
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time (route-test start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 __all__ = ["YAMLError", "load", "load_text_scalars", "safe_loader"]
 

@@ -28,56 +28,80 @@ _FAST_LINE = re.compile(rf"({_NAME})(?:\{{((?:{_LABEL}(?:,{_LABEL})*,?)?)\}})? (
 _FAST_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"')
 
 
+# A sample as the fast path saw it: (family, None, name, label names, label values, value, timestamp);
+# a line the full parser read is (family, sample, "", (), (), 0.0, None).
+Flat = tuple[Family, "Sample | None", str, tuple[str, ...], tuple[str, ...], float, "float | None"]
+
+
 class _FastParser(Parser):
     """The full parser with a fast path for plain sample lines."""
 
     def feed(self, lines: Iterable[str]) -> Iterator[tuple[Family, Sample]]:
-        """As the full parser's feed; the fast path is inlined (it runs once per line of a page)."""
+        """As the full parser's feed."""
+        new = tuple.__new__  # a Sample without NamedTuple's Python-level __new__
+        for fam, sample, name, keys, values, value, ts in self.flat(lines):
+            if sample is None:
+                sample = new(Sample, (name, dict(zip(keys, values)), value, ts, None))
+            yield fam, sample
+
+    def flat(self, lines: Iterable[str]) -> Iterator[Flat]:
+        """The samples of `feed`, those of fast-path lines not built into a Sample: a writer that
+        only needs their text (csv, tsv) skips the dict and the tuple. Inlined: runs once per line."""
         match = _FAST_LINE.fullmatch
         labels_of = _FAST_LABEL.findall
-        new = tuple.__new__  # a Sample without NamedTuple's Python-level __new__
         om = self.om
         eof = self.seen_eof
         lineno = 0
         marked: Family | None = None  # the family _family_for last returned
-        # Consecutive lines nearly always repeat their label names: match the values directly.
+        # Consecutive lines nearly always repeat their label names: one match of the whole line
+        # against those names, giving the values directly.
         guess: Callable[[str], re.Match[str] | None] | None = None
+        keys: tuple[str, ...] = ()
         guess_keys: tuple[str, ...] = ()
         for lineno, raw in enumerate(lines, 1):
-            m = None if eof else match(raw)
             sample: Sample | None = None
-            if m is not None:
-                name, block, value_text, ts_text = m.groups()
-                same = guess(block) if block and guess is not None else None
-                if same is not None:  # the label names of the last line, in the same order
-                    labels: dict[str, str] = dict(zip(guess_keys, same.groups()))
-                    unique = True
-                else:
+            fast = False
+            g = None if eof or guess is None else guess(raw)
+            if g is not None:
+                gs = g.groups()
+                name, keys, values, value_text, ts_text = gs[0], guess_keys, gs[1:-2], gs[-2], gs[-1]
+                fast = True
+            else:
+                m = None if eof else match(raw)
+                if m is not None:
+                    name, block, value_text, ts_text = m.groups()
                     pairs = labels_of(block) if block else []
-                    labels = dict(pairs)
-                    unique = len(labels) == len(pairs)
-                    if unique and pairs:
-                        guess_keys = tuple(k for k, _ in pairs)
-                        guess = _values_pattern(guess_keys)
-                # A duplicate label or a number float() refuses: the full parser words the error.
-                if unique:
-                    try:
-                        value = float(value_text)  # what _float does for every text float() accepts
-                        ts = None if ts_text is None else float(ts_text) if om else float(ts_text) / 1000.0
-                        sample = new(Sample, (name, labels, value, ts, None))
-                    except ValueError:
-                        pass
-            if sample is None:
+                    keys = tuple([k for k, _ in pairs])
+                    values = tuple([v for _, v in pairs])
+                    fast = len(set(keys)) == len(keys)  # a duplicate label: the full parser words it
+                    if fast and keys:
+                        guess_keys, guess = keys, _line_pattern(keys)
+            if fast:
+                try:  # a number float() refuses: the full parser words the error
+                    value = float(value_text)  # what _float does for every text float() accepts
+                    ts = None if ts_text is None else float(ts_text) if om else float(ts_text) / 1000.0
+                except ValueError:
+                    fast = False
+            if not fast:
                 sample = self.line(raw, lineno)
                 eof = self.seen_eof
                 if sample is None:
                     continue
+                name, keys, values, value, ts = "", (), (), 0.0, None
             cur = self.current
-            if cur is marked and cur is not None and sample.name == cur.name:
-                yield cur, sample  # the common case, decided as _family_for would
+            if cur is marked and cur is not None and (sample.name if sample else name) == cur.name:
+                yield (
+                    cur,
+                    sample,
+                    name,
+                    keys,
+                    values,
+                    value,
+                    ts,
+                )  # the common case, decided as _family_for would
             else:
-                marked = self._family_for(sample.name, lineno)  # and recorded as sampled
-                yield marked, sample
+                marked = self._family_for(sample.name if sample else name, lineno)  # and recorded as sampled
+                yield marked, sample, name, keys, values, value, ts
         self.finish(lineno)
 
 
@@ -85,15 +109,25 @@ _VALUE = r'="([^"\\\n]*)"'
 _patterns: dict[tuple[str, ...], Callable[[str], re.Match[str] | None]] = {}
 
 
-def _values_pattern(keys: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
-    """fullmatch of a label block with exactly these names in this order, one group per value."""
+def _line_pattern(keys: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """fullmatch of a fast-path line whose labels have exactly these names in this order: groups are
+    the name, one per label value, the value and the timestamp (_FAST_LINE with its label block
+    spelt out)."""
     found = _patterns.get(keys)
     if found is None:
         if len(_patterns) > 256:
             _patterns.clear()
-        found = re.compile(",".join(re.escape(k) + _VALUE for k in keys) + ",?").fullmatch
+        block = ",".join(re.escape(k) + _VALUE for k in keys)
+        found = re.compile(rf"({_NAME})\{{{block},?\}} ([^\s#]+)(?: ([^\s#]+))?").fullmatch
         _patterns[keys] = found
     return found
+
+
+def flat_samples(parser: Parser, lines: Iterable[str]) -> Iterator[Flat]:
+    """`parser`'s samples as Flat tuples: the fast path's own when it has one."""
+    if isinstance(parser, _FastParser):
+        return parser.flat(lines)
+    return ((fam, s, "", (), (), 0.0, None) for fam, s in parser.feed(lines))
 
 
 def new_parser(*, openmetrics: bool, fast: bool = True) -> Parser:

@@ -24,7 +24,15 @@ from obsctl.metrics.exposition import (
     Family,
     Sample,
 )
-from obsctl.metrics.expostream import CHUNK, Decoder, Parser, Sniffer, new_parser, read_chunks
+from obsctl.metrics.expostream import (
+    CHUNK,
+    Decoder,
+    Parser,
+    Sniffer,
+    flat_samples,
+    new_parser,
+    read_chunks,
+)
 from obsctl.metrics.scrape_render import sample_doc
 
 ACCEPT = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
@@ -217,9 +225,11 @@ def write(out: Output, stream: Stream, rx: re.Pattern[str] | None, *, families: 
             out.render_document(docs, fmt or "json")
         return len(docs)
     if not families:
-        pairs = new_parser(openmetrics=stream.openmetrics).feed(stream.lines)  # the hot path: no wrapper
+        parser = new_parser(openmetrics=stream.openmetrics)  # the hot path: no wrapper
+        pairs = sr.matching(parser.feed(stream.lines), rx)  # generators: only one of them is read
+        flat = flat_samples(parser, stream.lines) if rx is None else None
         try:
-            return sr.write_samples(out, sr.matching(pairs, rx), fmt)
+            return sr.write_samples(out, pairs, fmt, flat=flat)
         except ExpositionError as exc:
             raise parse_error(stream, exc) from None
     parser = new_parser(openmetrics=stream.openmetrics)

@@ -16,6 +16,7 @@ from typing import Any
 from obsctl.core.errors import UsageError
 from obsctl.core.output import Column, Output, dumps_json, format_value
 from obsctl.metrics.exposition import Exemplar, Family, Sample
+from obsctl.metrics.expostream import Flat
 
 TABLE_BUFFER = 10_000
 _INF = float("inf")
@@ -213,12 +214,17 @@ class RowWriter:
         self.out.stdout.flush()
 
 
-def write_samples(out: Output, pairs: Pairs, fmt: str | None) -> int:
-    """One row (or JSON line) per sample, as they are parsed; returns how many."""
+def write_samples(out: Output, pairs: Pairs, fmt: str | None, *, flat: Iterable[Flat] | None = None) -> int:
+    """One row (or JSON line) per sample, as they are parsed; returns how many.
+
+    `flat`, the same samples as `expostream.flat_samples` gives them, is what csv/tsv read when
+    given (`pairs` is then not read): it spares building a Sample per fast-path line.
+    """
     writer = RowWriter(out, SAMPLE_COLUMNS, fmt)
     try:
         if writer.fmt in ("csv", "tsv", "tsv-auto"):
-            return _write_plain_samples(writer, pairs)
+            items = flat if flat is not None else ((f, s, "", (), (), 0.0, None) for f, s in pairs)
+            return _write_plain_samples(writer, items)
         make = sample_record if writer.fmt == "jsonl" else sample_row
         for fam, sample in pairs:
             writer.add(make(fam, sample))
@@ -255,40 +261,41 @@ def _series_template(keys: tuple[str, ...], csv_out: bool) -> str:
     return f'"{body}"' if csv_out else body
 
 
-def _write_plain_samples(writer: RowWriter, pairs: Pairs) -> int:
+def _write_plain_samples(writer: RowWriter, items: Iterable[Flat]) -> int:
     """csv/tsv rows of series, type, value: the hot loop of a big scrape, kept to the cells it needs.
 
-    `series` and `number` are inlined for the common case (plain label values, a finite value):
-    a series is one format call on a template per label-name order (`_series_template`, built the
-    first time that order is seen by way of the general `series`); lines are joined and written
-    2,000 at a time. A plain series with labels always holds a quote,
-    so in csv it is always quoted (what csv's QUOTE_MINIMAL does); a type or a number never needs it.
+    `series` and `number` are inlined for the common case (a fast-path sample: plain label values;
+    a finite value): a series is one format call on a template per label-name order
+    (`_series_template`, built the first time that order is seen); lines are joined and written
+    2,000 at a time. A plain series with labels always holds a quote, so in csv it is always quoted
+    (what csv's QUOTE_MINIMAL does); a type or a number never needs it. Samples the full parser
+    read go through the general `series`.
     """
     write = writer.out.stdout.write
     csv_out = writer.fmt == "csv"
     sep = "," if csv_out else "\t"
+    cell = _csv_cell if csv_out else _tsv_series
     buf: list[str] = []
     add = buf.append
     n = 0
     templates: dict[tuple[str, ...], str] = {}  # label names in line order -> their series text
     try:
-        for fam, s in pairs:
-            labels = s.labels
-            if labels:
-                values = "".join(labels.values())
-                keys = tuple(labels)
+        for fam, s, name, keys, values, v, _ in items:
+            if s is not None:  # the full parser's sample: any label values, any name
+                text = cell(series(s.name, s.labels)) if s.labels else cell(s.name or "{}")
+                v = s.value
+            elif keys:  # fast path: names and values hold no quote, backslash or newline
                 template = templates.get(keys)
-                if template is None or '"' in values or "\\" in values or "\n" in values or '"' in s.name:
-                    text = (_csv_cell if csv_out else _tsv_series)(series(s.name, labels))
-                    if template is None and "__name__" not in labels and len(templates) < 1000:
-                        templates[keys] = _series_template(keys, csv_out)
-                else:
-                    text = template.format(s.name, *labels.values())
+                if template is None and len(templates) < 1000:
+                    template = templates[keys] = "" if "__name__" in keys else _series_template(keys, csv_out)
+                if template:
+                    text = template.format(name, *values)
                     if not csv_out and ("\t" in text or "\n" in text):
                         text = _tsv_series(text)
+                else:  # __name__ among the labels, or too many label-name orders to keep
+                    text = cell(series(name, dict(zip(keys, values))))
             else:
-                text = (_csv_cell if csv_out else _tsv_series)(s.name or "{}")
-            v = s.value
+                text = name  # a metric name never needs quoting
             if v == v and v != _INF and v != -_INF:
                 num = str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(v)
             else:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from obsctl.core.errors import BackendError, UsageError
 from obsctl.traces.load import iter_json_documents, traces_from_documents
 from obsctl.traces.model import Trace, short_trace_id, traces_from_jaeger
+from obsctl.traces.summary import TraceSummary
 
 CACHE_TTL = 24 * 3600.0
 
@@ -77,7 +78,7 @@ class TraceSource(Protocol):
 
     def get_trace(self, trace_id: str) -> Trace: ...
 
-    def search(self, query: SearchQuery) -> list[Trace]: ...
+    def search(self, query: SearchQuery) -> list[TraceSummary]: ...
 
     def services(self) -> list[str]: ...
 
@@ -176,6 +177,14 @@ class JaegerClient:
         self.http.raise_for_status(resp)
         raise BackendError(f"jaeger at {self.http.base_url} answered {resp.status_code} with a non-JSON body")
 
+    def _not_jaeger(self, paths: str) -> BackendError:
+        return BackendError(
+            f"jaeger at {self.http.base_url} serves neither {paths}"
+            if " nor " in paths
+            else f"jaeger at {self.http.base_url} does not serve {paths}",
+            hint="check the URL points at the Jaeger query service (port 16686), with its base path if it has one",
+        )
+
     def _json(self, resp: Any) -> Any:
         if resp.status_code >= 400:
             self._fail(resp)
@@ -196,10 +205,7 @@ class JaegerClient:
             self._learn(api=api)
             names = body.get("services") if api == "v3" else body.get("data")
             return [str(s) for s in names or []], "api_v3" if api == "v3" else "v1"
-        raise BackendError(
-            f"jaeger at {self.http.base_url} serves neither /api/v3/services nor /api/services",
-            hint="check the URL points at the Jaeger query service (port 16686) and its base path",
-        )
+        raise self._not_jaeger("/api/v3/services nor /api/services")
 
     def services(self) -> list[str]:
         return sorted(self.list_services()[0])
@@ -224,7 +230,7 @@ class JaegerClient:
             self._learn(api="v1")
             data = (self._json(resp) or {}).get("data") or []
             return sorted(Operation(o.get("name", ""), o.get("spanKind", "")) for o in data)
-        raise BackendError(f"jaeger at {self.http.base_url} serves no operations endpoint")
+        raise self._not_jaeger("/api/v3/operations nor /api/operations")
 
     # --- traces ---------------------------------------------------------------------------------
     def get_trace(self, trace_id: str) -> Trace:
@@ -251,7 +257,7 @@ class JaegerClient:
                     f"trace {trace_id}: jaeger at {self.http.base_url} returned no spans", status=404
                 )
             return traces[0]
-        raise BackendError(f"jaeger at {self.http.base_url} serves neither /api/v3/traces nor /api/traces")
+        raise self._not_jaeger("/api/v3/traces/{id} nor /api/traces/{id}")
 
     def _documents(self, resp: Any) -> list[Trace]:
         """Traces of a body: one document or the streamed `{"result":...}` chunks of api_v3."""
@@ -269,15 +275,17 @@ class JaegerClient:
             self._fail(resp)
         return traces_from_documents(docs)
 
-    def search(self, query: SearchQuery) -> list[Trace]:
-        """Traces matching the query, newest first (api_v3, else the v1 search while it exists)."""
+    def search(self, query: SearchQuery) -> list[TraceSummary]:
+        """Summaries of the matching traces, newest first: api_v3's trace-summaries on v2.19+,
+        else whole traces from api_v3 or the v1 search (while it exists), summarised here."""
         for api in self._order():
             found = self._search_v3(query) if api == "v3" else self._search_v1(query)
             if found is None:
                 continue
-            found.sort(key=lambda t: t.start, reverse=True)
-            return found[: query.limit]
-        raise BackendError(f"jaeger at {self.http.base_url} serves no trace search endpoint")
+            summaries = [t if isinstance(t, TraceSummary) else TraceSummary.of(t) for t in found]
+            summaries.sort(key=lambda t: t.start, reverse=True)
+            return summaries[: query.limit]
+        raise self._not_jaeger("/api/v3/traces nor /api/traces")
 
     def _v3_attributes(self) -> bool:
         """Does api_v3 search take query.attributes (v2.19+)? Its trace-summaries route says so."""
@@ -286,7 +294,7 @@ class JaegerClient:
             self._learn(attributes=resp.status_code == 400)
         return bool(self.caps["attributes"])
 
-    def _search_v3(self, q: SearchQuery) -> list[Trace] | None:
+    def _search_v3(self, q: SearchQuery) -> list[Trace] | list[TraceSummary] | None:
         from obsctl.core.timeparse import to_rfc3339
 
         tags = dict(q.tags)
@@ -311,6 +319,13 @@ class JaegerClient:
             params["query.duration_max"] = _go_duration(q.max_duration)
         if tags and not filter_here:
             params["query.attributes"] = json.dumps(tags, separators=(",", ":"))
+        if not filter_here and self._v3_attributes():  # v2.19+: summaries, no spans sent
+            resp = self._get("/api/v3/trace-summaries", params)
+            if resp.status_code == 404 and not _no_route(resp):
+                return []
+            if not _no_route(resp):
+                body = self._json(resp) or {}
+                return [TraceSummary.from_v3(item) for item in body.get("summaries") or ()]
         resp = self._get("/api/v3/traces", params)
         if _no_route(resp):
             return None
@@ -320,7 +335,7 @@ class JaegerClient:
         if resp.status_code >= 400:
             self._fail(resp)
         traces = self._documents(resp)
-        return [t for t in traces if _has_tags(t, tags)] if filter_here else traces
+        return [t for t in traces if _has_tags(t, q)] if filter_here else traces
 
     def _search_v1(self, q: SearchQuery) -> list[Trace] | None:
         params: list[tuple[str, str]] = [
@@ -347,16 +362,20 @@ class JaegerClient:
         params = {"endTs": str(int(end.timestamp() * 1000)), "lookback": str(lookback_ms)}
         resp = self._get("/api/dependencies", params)
         if _no_route(resp):
-            raise BackendError(f"jaeger at {self.http.base_url} serves no /api/dependencies")
+            raise self._not_jaeger("/api/dependencies")
         data = (self._json(resp) or {}).get("data") or []
         return [
             Dependency(str(d.get("parent")), str(d.get("child")), int(d.get("callCount") or 0)) for d in data
         ]
 
 
-def _has_tags(trace: Trace, tags: Mapping[str, str]) -> bool:
-    """Client-side tag filter (Jaeger matches per span: one span must carry every tag)."""
+def _has_tags(trace: Trace, q: SearchQuery) -> bool:
+    """Client-side tag filter, as Jaeger matches: one span of the service (and operation) must
+    carry every tag."""
+    tags = q.tags
     for s in trace.spans:
+        if s.service != q.service or (q.operation and s.operation != q.operation):
+            continue
         values = {k: str(v).lower() for k, v in {**s.resource, **s.attributes}.items()}
         if s.error:
             values["error"] = "true"

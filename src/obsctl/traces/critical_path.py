@@ -9,7 +9,6 @@ walk is iterative so very deep traces cannot overflow the stack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from obsctl.traces.model import Span, Trace
@@ -174,9 +173,3 @@ def summarize(trace: Trace, timing: Timing) -> list[SummaryRow]:
         row.critical += timing.critical.get(s.span_id, 0)
     return sorted(rows.values(), key=lambda r: (-r.self_time, r.service, r.operation))
 
-
-def critical_share(timing: Timing, trace_duration: int) -> Mapping[str, float]:
-    """Each critical span's share of the trace's duration (0..1)."""
-    if trace_duration <= 0:
-        return {}
-    return {sid: ns / trace_duration for sid, ns in timing.critical.items()}

@@ -22,6 +22,13 @@ def group_traces(spans: Iterable[Span], source: str = "otlp") -> list[Trace]:
 
 def iter_json_documents(text: str) -> Iterator[Any]:
     """Every JSON value in `text`: one document, JSON lines, or concatenated/streamed chunks."""
+    try:  # the common case, one document: orjson is several times faster on a 10,000-span trace
+        import orjson
+
+        yield orjson.loads(text)
+        return
+    except (ImportError, ValueError):
+        pass
     decoder = json.JSONDecoder()
     pos, size = 0, len(text)
     while pos < size:

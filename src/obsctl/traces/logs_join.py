@@ -1,8 +1,8 @@
 """`traces get --logs`: a trace's log lines, placed under the span that wrote them.
 
-Log records come from a `TraceLogFinder`: JSON-lines files here (the seed's formatter, ECS,
-OpenTelemetry's OTLP JSON logs as `traces listen --save` writes them), or the logs signal's search
-layer for the context's Elasticsearch. A record carrying a span id of the trace goes under that
+Log records come from the logs signal's search layer (`obsctl.logs.search`: the context's
+Elasticsearch, or JSON-lines files in the seed's, ECS or OTel formats), plus OTLP JSON log lines as
+`traces listen --save` writes them, read here. A record carrying a span id of the trace goes under that
 span; one without goes under the innermost span running at its timestamp.
 """
 
@@ -40,35 +40,6 @@ class TraceLogFinder(Protocol):
     def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]: ...
 
 
-def _get(doc: Mapping[str, Any], *names: str) -> Any:
-    """The first present field, by flat name or dotted path (ECS documents nest or flatten)."""
-    for name in names:
-        if name in doc:
-            return doc[name]
-        cur: Any = doc
-        for part in name.split("."):
-            cur = cur.get(part) if isinstance(cur, Mapping) else None
-        if cur is not None:
-            return cur
-    return None
-
-
-def _nanos(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-        number = float(value)
-        scale = 1 if number > 1e17 else 1e3 if number > 1e14 else 1e6 if number > 1e11 else 1e9
-        return int(number * scale)
-    from obsctl.core.timeparse import parse_time
-
-    try:
-        parsed = parse_time(str(value), datetime.now(timezone.utc))  # naive ISO is UTC (the seed's)
-    except ValueError:
-        return None
-    return int(parsed.timestamp()) * 1_000_000_000 + parsed.microsecond * 1000
-
-
 def _hex(value: Any, size: int) -> str | None:
     text = str(value or "").strip().lower()
     if not text or not all(c in "0123456789abcdef" for c in text) or int(text, 16) == 0:
@@ -76,68 +47,49 @@ def _hex(value: Any, size: int) -> str | None:
     return text.rjust(size, "0")
 
 
-def records_from_document(doc: Any) -> Iterator[LogRecord]:
-    """Log records of one JSON document: a flat log line (seed/ECS/otel logging) or OTLP logs."""
+def records_from_otlp(doc: Any) -> Iterator[LogRecord]:
+    """Log records of one OTLP JSON logs request (`{"resourceLogs": ...}`), as `listen` saves them."""
     if not isinstance(doc, Mapping):
         return
-    if "resourceLogs" in doc:
-        for rl in doc.get("resourceLogs") or ():
-            service = str(attrs_dict((rl.get("resource") or {}).get("attributes")).get("service.name") or "")
-            for sl in rl.get("scopeLogs") or ():
-                logger = str((sl.get("scope") or {}).get("name") or "")
-                for rec in sl.get("logRecords") or ():
-                    tid = _hex(rec.get("traceId"), 32)
-                    if tid is None:
-                        continue
-                    time = int(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano") or 0)
-                    body = any_value(rec.get("body"))
-                    yield LogRecord(
-                        time,
-                        str(rec.get("severityText") or ""),
-                        "" if body is None else str(body),
-                        tid,
-                        _hex(rec.get("spanId"), 16),
-                        service,
-                        logger,
-                    )
-        return
-    tid = _hex(_get(doc, "trace_id", "trace.id", "traceId", "otelTraceID", "TraceId"), 32)
-    when = _nanos(_get(doc, "timestamp", "@timestamp", "time", "ts"))
-    if tid is None or when is None:
-        return
-    yield LogRecord(
-        time=when,
-        level=str(_get(doc, "level", "log.level", "severity_text", "levelname") or ""),
-        message=str(_get(doc, "message", "msg", "body") or ""),
-        trace_id=tid,
-        span_id=_hex(_get(doc, "span_id", "span.id", "spanId", "otelSpanID", "SpanId"), 16),
-        service=str(_get(doc, "service.name", "service", "otelServiceName") or ""),
-        logger=str(_get(doc, "logger", "log.logger", "logger_name") or ""),
-    )
+    for rl in doc.get("resourceLogs") or ():
+        service = str(attrs_dict((rl.get("resource") or {}).get("attributes")).get("service.name") or "")
+        for sl in rl.get("scopeLogs") or ():
+            logger = str((sl.get("scope") or {}).get("name") or "")
+            for rec in sl.get("logRecords") or ():
+                tid = _hex(rec.get("traceId"), 32)
+                if tid is None:
+                    continue
+                time = int(rec.get("timeUnixNano") or rec.get("observedTimeUnixNano") or 0)
+                body = any_value(rec.get("body"))
+                yield LogRecord(
+                    time,
+                    str(rec.get("severityText") or ""),
+                    "" if body is None else str(body),
+                    tid,
+                    _hex(rec.get("spanId"), 16),
+                    service,
+                    logger,
+                )
 
 
-class FileLogFinder:
-    """Log records from JSON-lines files (one JSON object per line; other lines are skipped).
-    `otlp_only`: just the OTLP `resourceLogs` lines (`traces listen --save`), for use beside the
-    logs layer, which reads the flat formats."""
+class OtlpLogFileFinder:
+    """OTLP JSON log lines in files (`traces listen --save`); the logs layer reads the flat formats."""
 
-    def __init__(self, paths: Sequence[str], *, otlp_only: bool = False) -> None:
+    def __init__(self, paths: Sequence[str]) -> None:
         self.paths = list(paths)
-        self.otlp_only = otlp_only
 
     def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]:
         out: list[LogRecord] = []
         for path in self.paths:
             for line in self._lines(path):
-                envelope = '"resourcelogs"' in line[:20].lower()
-                if (self.otlp_only and not envelope) or (trace_id not in line.lower() and not envelope):
-                    continue  # cheap pre-filter: most lines of a big file are other traces'
+                if '"resourcelogs"' not in line[:20].lower():
+                    continue
                 try:
                     docs = list(iter_json_documents(line))
                 except ValueError:
                     continue
                 for doc in docs:
-                    out.extend(r for r in records_from_document(doc) if r.trace_id == trace_id)
+                    out.extend(r for r in records_from_otlp(doc) if r.trace_id == trace_id)
         return sorted(out, key=lambda r: r.time)
 
     @staticmethod
@@ -155,12 +107,18 @@ class LogsLayerFinder:
     """The logs signal's search layer (`obsctl.logs.search`): the context's Elasticsearch, or files."""
 
     def __init__(self, actx: Any, files: Sequence[str] = ()) -> None:
-        from obsctl.logs.search import open_source  # type: ignore[import-not-found,unused-ignore]
+        from obsctl.logs.search import open_source
 
-        self.source = open_source(actx, files=list(files))
+        try:
+            self.source = open_source(actx, files=list(files))
+        except UsageError as exc:  # its hint names `logs`' own --file flag
+            raise UsageError(
+                exc.message,
+                hint="set the context's Elasticsearch (OBSCTL_ELASTICSEARCH_URL) or pass --log-file PATH",
+            ) from None
 
     def find_trace_logs(self, trace_id: str, start: datetime, end: datetime) -> list[LogRecord]:
-        from obsctl.logs.search import find_trace_logs  # type: ignore[import-not-found,unused-ignore]
+        from obsctl.logs.search import find_trace_logs
 
         out = []
         for rec in find_trace_logs(self.source, trace_id, start, end):
@@ -194,18 +152,9 @@ class _Both:
 
 
 def _finder(actx: Any, files: Sequence[str]) -> TraceLogFinder:
-    """The logs search layer when this build has it (plus OTLP log lines, which it does not read);
-    else JSON-lines files read here."""
-    try:
-        layer = LogsLayerFinder(actx, files)
-        return _Both(layer, FileLogFinder(files, otlp_only=True)) if files else layer
-    except ImportError:
-        if files:
-            return FileLogFinder(files)
-        raise UsageError(
-            "--logs needs --log-file PATH here: this build cannot search Elasticsearch for a trace's logs",
-            hint="pass --log-file app.log (JSON lines with trace_id/span_id fields)",
-        ) from None
+    """The logs search layer (ES or files), plus the OTLP log lines it does not read."""
+    layer = LogsLayerFinder(actx, files)
+    return _Both(layer, OtlpLogFileFinder(files)) if files else layer
 
 
 def place(trace: Trace, records: Iterable[LogRecord]) -> dict[str, list[LogRecord]]:

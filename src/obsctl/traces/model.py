@@ -243,8 +243,9 @@ def _enum(value: Any, names: Mapping[int, str], prefix: str) -> int:
 _STATUS = {0: "unset", 1: "ok", 2: "error"}
 
 
-def _otlp_span(raw: dict[str, Any], resource: dict[str, Any], scope: dict[str, Any]) -> Span:
-    res_attrs = attrs_dict(resource.get("attributes"))
+def _otlp_span(
+    raw: dict[str, Any], resource: dict[str, Any], res_attrs: dict[str, Any], scope: dict[str, Any]
+) -> Span:
     start = int(raw.get("startTimeUnixNano") or 0)
     end = int(raw.get("endTimeUnixNano") or start)
     status = raw.get("status") or {}
@@ -284,9 +285,10 @@ def spans_from_otlp(doc: Mapping[str, Any]) -> list[Span]:
     out: list[Span] = []
     for rs in doc.get("resourceSpans") or ():
         resource = rs.get("resource") or {}
+        res_attrs = attrs_dict(resource.get("attributes"))  # once per resource, shared by its spans
         for ss in rs.get("scopeSpans") or rs.get("instrumentationLibrarySpans") or ():
             scope = ss.get("scope") or ss.get("instrumentationLibrary") or {}
-            out.extend(_otlp_span(span, resource, scope) for span in ss.get("spans") or ())
+            out.extend(_otlp_span(span, resource, res_attrs, scope) for span in ss.get("spans") or ())
     return out
 
 
@@ -305,8 +307,11 @@ def _tags(tags: Iterable[Mapping[str, Any]] | None) -> dict[str, Any]:
     return {t.get("key", ""): _tag_value(t) for t in tags or ()}
 
 
-def _jaeger_span(raw: dict[str, Any], processes: Mapping[str, Any]) -> Span:
-    process = processes.get(raw.get("processID", "")) or raw.get("process") or {}
+def _jaeger_span(raw: dict[str, Any], processes: Mapping[str, Any], resources: dict[str, Any]) -> Span:
+    pid = str(raw.get("processID", ""))
+    process = processes.get(pid) or raw.get("process") or {}
+    if pid not in resources or not pid:  # process tags parsed once per process, shared by its spans
+        resources[pid] = _tags(process.get("tags")) | {"service.name": process.get("serviceName")}
     tags = _tags(raw.get("tags"))
     kind = str(tags.pop("span.kind", "internal") or "internal").lower()  # Jaeger omits internal
     error = tags.get("error") in (True, "true") or str(tags.get("otel.status_code", "")).upper() == "ERROR"
@@ -346,7 +351,7 @@ def _jaeger_span(raw: dict[str, Any], processes: Mapping[str, Any]) -> Span:
         attributes=tags,
         events=events,
         links=links,
-        resource=_tags(process.get("tags")) | {"service.name": process.get("serviceName")},
+        resource=resources[pid],
         follows_from=follows,
         warnings=[str(w) for w in raw.get("warnings") or ()],
         raw=raw,
@@ -363,7 +368,8 @@ def traces_from_jaeger(doc: Any) -> list[Trace]:
         if not isinstance(item, Mapping) or not isinstance(item.get("spans"), list):
             continue
         processes = item.get("processes") or {}
-        spans = [_jaeger_span(s, processes) for s in item["spans"]]
+        resources: dict[str, Any] = {}
+        spans = [_jaeger_span(s, processes, resources) for s in item["spans"]]
         trace_id = _id(item.get("traceID"), 32) or (spans[0].trace_id if spans else "")
         warnings = [str(w) for w in item.get("warnings") or ()]
         out.append(Trace(trace_id, spans, source="jaeger", warnings=warnings, raw=dict(item)))

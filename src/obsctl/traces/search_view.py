@@ -10,6 +10,7 @@ from obsctl.traces.client import Dependency
 from obsctl.traces.diagnosis import fmt_ns
 from obsctl.traces.export import rfc3339_nanos
 from obsctl.traces.model import Trace
+from obsctl.traces.summary import TraceSummary
 
 SEARCH_COLUMNS = (
     Column("start", "start"),
@@ -23,28 +24,28 @@ SEARCH_COLUMNS = (
 )
 
 
-def search_rows(traces: Sequence[Trace]) -> list[dict[str, Any]]:
-    """One summary row per trace, newest first (computed client-side, as on every Jaeger version)."""
+def search_rows(found: Sequence[TraceSummary | Trace]) -> list[dict[str, Any]]:
+    """One row per trace, newest first."""
     rows = []
-    for t in sorted(traces, key=lambda t: t.start, reverse=True):
-        root = t.root
+    summaries = [t if isinstance(t, TraceSummary) else TraceSummary.of(t) for t in found]
+    for t in sorted(summaries, key=lambda t: t.start, reverse=True):
         rows.append(
             {
                 "start": rfc3339_nanos(t.start),
-                "root_service": root.service if root else "",
-                "root_operation": root.operation if root else "",
+                "root_service": t.root_service,
+                "root_operation": t.root_operation,
                 "duration": round(t.duration / 1e6, 3),
                 "duration_human": fmt_ns(t.duration),
-                "spans": len(t.spans),
-                "errors": sum(s.error for s in t.spans),
+                "spans": t.spans,
+                "errors": t.errors,
                 "trace_id": t.trace_id,
-                "services": t.services(),
+                "services": list(t.services),
             }
         )
     return rows
 
 
-def render_search(out: Any, traces: Sequence[Trace], fmt: str | None) -> None:
+def render_search(out: Any, traces: Sequence[TraceSummary | Trace], fmt: str | None) -> None:
     """Trace summary rows: human times and durations on a table, exact values for programs."""
     rows = search_rows(traces)
     if fmt in ("table", "wide") or (fmt is None and out.is_tty):

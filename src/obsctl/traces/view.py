@@ -97,6 +97,14 @@ def summary_rows(a: Analysed) -> list[dict[str, Any]]:
     ]
 
 
+def _resources(trace: Trace) -> dict[str, dict[str, Any]]:
+    """Resource attributes per service (first seen), once per trace rather than once per span."""
+    out: dict[str, dict[str, Any]] = {}
+    for span in trace.spans:
+        out.setdefault(span.service, span.resource)
+    return out
+
+
 def to_document(a: Analysed, *, summary: bool = False) -> dict[str, Any]:
     """obsctl's normalised JSON for one trace (documented in docs/traces.md)."""
     trace, timing = a.trace, a.timing
@@ -123,7 +131,6 @@ def to_document(a: Analysed, *, summary: bool = False) -> dict[str, Any]:
                 "follows_from": span.follows_from,
                 "clock_skew_ms": _ms(timing.skew[sid]) if sid in timing.skew else None,
                 "attributes": span.attributes,
-                "resource": span.resource,
                 "events": [
                     {"name": e.name, "time": rfc3339_nanos(e.time), "attributes": e.attributes}
                     for e in span.events
@@ -144,6 +151,7 @@ def to_document(a: Analysed, *, summary: bool = False) -> dict[str, Any]:
         "span_count": len(trace.spans),
         "error_count": sum(s.error for s in trace.spans),
         "services": trace.services(),
+        "resources": _resources(trace),
         "spans": spans,
         "diagnosis": a.diagnosis.to_json(),
         "warnings": trace.warnings,

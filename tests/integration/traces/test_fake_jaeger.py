@@ -118,8 +118,13 @@ def test_search_newest_first_with_tags(run_cli, jaeger):
     none = run(run_cli, jaeger, "search", "-s", "frontend", "--tag", "user.id=7")
     assert (none.exit_code, none.stdout) == (0, "")
     assert "no traces of frontend in the last 1h" in none.stderr
-    if jaeger.version == "main":
-        assert not [r for r in jaeger.requests if r.path == "/api/traces"]
+    paths = {r.path for r in jaeger.requests}
+    if jaeger.version == "v1":
+        assert "/api/traces" in paths
+    else:  # v2.19+: summaries computed by Jaeger, no spans downloaded
+        assert "/api/v3/trace-summaries" in paths and "/api/v3/traces" not in paths
+        assert "/api/traces" not in paths
+    assert rows[0]["services"] == ["cart", "frontend", "mailer", "pricing", "pricing-db"]
 
 
 @pytest.mark.parametrize("jaeger", VERSIONS, indirect=True)
@@ -184,3 +189,45 @@ def test_output_formats(run_cli, jaeger):
     bars = run(run_cli, jaeger, "get", jaeger.sdk_trace_id, "--bars", "--depth", "2").stdout
     assert "█" in bars and "SELECT prices" not in "".join(bars.splitlines()[:-1])
     assert "(4 of 9 spans hidden" in bars
+
+
+@pytest.mark.parametrize("jaeger", ["v2.20"], indirect=True)
+@pytest.mark.parametrize(
+    "args",
+    [["get", HOTROD], ["search", "-s", "frontend"], ["services"], ["operations", "frontend"], ["deps"]],
+)
+def test_every_verb_reports_storage_errors_with_exit_3(run_cli, jaeger, args):
+    body = b'{"error":{"httpCode":500,"message":"storage: connection refused"}}\n'
+    jaeger.inject(
+        Fault(status=500, body=body, headers=[("Content-Type", "text/plain; charset=utf-8")], times=None)
+    )
+    result = run(run_cli, jaeger, *args)
+    assert result.exit_code == 3, result.output
+    assert "answered 500: storage: connection refused" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("jaeger", ["v2.20", "main"], indirect=True)
+def test_api_v3_before_2_19_gets_tags_through_v1_or_filters_here(run_cli, jaeger):
+    no_route = [("Content-Type", "text/plain; charset=utf-8")]
+    jaeger.inject(
+        Fault(
+            status=404,
+            body=b"404 page not found\n",
+            headers=no_route,
+            path="/api/v3/trace-summaries",
+            times=None,
+        )
+    )
+    result = run(run_cli, jaeger, "search", "-s", "pricing", "--tag", "db.system=postgresql", "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == 0  # db.system is on pricing-db's span, not pricing's
+    result = run(run_cli, jaeger, "search", "-s", "pricing-db", "--tag", "db.system=postgresql", "-o", "json")
+    assert [r["spans"] for r in json.loads(result.stdout)] == [9, 9]
+    searches = [r for r in jaeger.requests if r.path in ("/api/traces", "/api/v3/traces")]
+    if jaeger.version == "v2.20":  # the v1 search takes tags
+        assert {r.path for r in searches} == {"/api/traces"}
+    else:  # v1 search is gone (tried once, then known): api_v3 without query.attributes, filtered here
+        assert [r.path for r in searches].count("/api/traces") == 1
+        v3 = [r for r in searches if r.path == "/api/v3/traces"]
+        assert len(v3) == 2 and all(r.param("query.attributes") is None for r in v3)

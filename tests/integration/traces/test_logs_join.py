@@ -1,11 +1,14 @@
-"""`traces get ID --logs`: log lines placed under the span that wrote them."""
+"""`traces get ID --logs`: log lines placed under the span that wrote them, from files and from the
+context's Elasticsearch through the logs search layer."""
 
+# ruff: noqa: F811 - pytest fixtures are imported by name and then requested as arguments
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tests.fakes import make_fake_es  # noqa: F401 - pytest fixture
 from tests.fakes.sdk_traces import BASE, MS, checkout_trace, trace_id_of
 
 
@@ -112,3 +115,38 @@ def test_no_matching_log_lines_says_so(run_cli, tmp_path: Path):
     missing = run_cli(["traces", "get", "--file", str(trace_file), "--log-file", str(tmp_path / "nope.log")])
     assert missing.exit_code == 2
     assert "cannot read log file" in missing.stderr or "nope.log" in missing.stderr
+
+
+def test_logs_from_the_context_elasticsearch(run_cli, make_fake_es, tmp_path: Path):
+    doc = checkout_trace()
+    tid = trace_id_of(doc)
+    spans = {
+        s["name"]: s["spanId"] for rs in doc["resourceSpans"] for ss in rs["scopeSpans"] for s in ss["spans"]
+    }
+    trace_file = tmp_path / "trace.json"
+    trace_file.write_text(json.dumps(doc))
+    seed = [
+        json.loads(_seed_line(850, "ERROR", "price lookup timed out", tid, spans["GetPrice"])),
+        json.loads(_seed_line(100, "INFO", "querying prices", tid, spans["SELECT prices"])),
+        json.loads(_seed_line(100, "INFO", "someone else's trace", "1" * 32, "2" * 16)),
+    ]
+    es = make_fake_es("es8", documents={"logs-shop": seed})
+    result = run_cli(
+        ["traces", "get", tid, "--file", str(trace_file), "--logs"], env={"OBSCTL_ELASTICSEARCH_URL": es.url}
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert "▸ +780ms ERROR [shop.pricing] price lookup timed out" in lines
+    assert "▸ +25.0ms INFO [shop.pricing] querying prices" in lines
+    assert "someone else's trace" not in result.stdout
+    assert any(r.path.endswith("/_search") for r in es.requests)
+
+
+def test_logs_without_a_source_is_exit_2_naming_log_file(run_cli, tmp_path: Path):
+    trace_file = tmp_path / "trace.json"
+    trace_file.write_text(json.dumps(checkout_trace()))
+    result = run_cli(["traces", "get", "--file", str(trace_file), "--logs"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "hint: set the context's Elasticsearch (OBSCTL_ELASTICSEARCH_URL) or pass --log-file PATH"
+    )

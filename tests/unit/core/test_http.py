@@ -239,3 +239,17 @@ def test_unreachable_is_exit_5_naming_url_and_context(tmp_path):
     assert err.value.exit_code == ExitCode.UNREACHABLE
     assert err.value.message == "cannot reach prometheus at http://p:1 (context t): connection refused"
     assert "contexts.t.prometheus.url" in (err.value.hint or "")
+
+
+def test_the_http_layer_leaves_httpxs_command_line_client_unimported():
+    # httpx imports its CLI (click, rich, pygments: ~45 ms) when they are installed; obsctl skips it.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, obsctl.core.target, obsctl.core.http, httpx\n"
+        "print(sorted(m for m in ('click', 'pygments', 'rich', 'httpx._main') if sys.modules.get(m)))\n"
+        "print(callable(httpx.main))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "True"]

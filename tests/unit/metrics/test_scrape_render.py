@@ -8,7 +8,7 @@ import pytest
 
 from obsctl.core.output import Output, format_value
 from obsctl.metrics.exposition import detect_openmetrics, split_lines
-from obsctl.metrics.expostream import iter_samples
+from obsctl.metrics.expostream import flat_samples, iter_samples, new_parser
 from obsctl.metrics.query import series_text
 from obsctl.metrics.scrape_render import SAMPLE_COLUMNS, sample_row, write_samples
 from tests.conftest import FIXTURES
@@ -38,8 +38,12 @@ def _pairs(text: str) -> list:
     return list(iter_samples(split_lines(text), openmetrics=detect_openmetrics(text)))
 
 
+# More label-name orders than the writer keeps templates for.
+MANY_ORDERS = "".join(f'm{{l{i}="v{i}",a="x"}} {i}\n' for i in range(1005))
+
+
 def _texts() -> list[str]:
-    texts = [EDGES]
+    texts = [EDGES, MANY_ORDERS]
     for path in PAGES:
         text = path.read_text(encoding="utf-8")
         try:
@@ -50,12 +54,15 @@ def _texts() -> list[str]:
     return texts
 
 
+@pytest.mark.parametrize("flat", [False, True], ids=["samples", "flat"])
 @pytest.mark.parametrize("fmt", ["csv", "tsv", None])
 @pytest.mark.parametrize("text", _texts(), ids=lambda t: str(len(t)))
-def test_streamed_rows_equal_the_generic_renderer(fmt, text):
+def test_streamed_rows_equal_the_generic_renderer(fmt, text, flat):
     pairs = _pairs(text)
     fast, generic = io.StringIO(), io.StringIO()
-    n = write_samples(Output(stdout=fast, is_tty=False), pairs, fmt)
+    parser = new_parser(openmetrics=detect_openmetrics(text))
+    items = flat_samples(parser, split_lines(text)) if flat else None  # as `metrics scrape` reads them
+    n = write_samples(Output(stdout=fast, is_tty=False), pairs, fmt, flat=items)
     reference = [  # built with the general helpers the fast series()/number() stand in for
         {
             "series": series_text({"__name__": s.name, **s.labels}),

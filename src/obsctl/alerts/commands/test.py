@@ -21,7 +21,6 @@ from obsctl.alerts.commands._common import (
 )
 
 if TYPE_CHECKING:
-    from obsctl.alerts.config import AlertmanagerConfig
     from obsctl.core.context import AppContext
 
 
@@ -50,38 +49,6 @@ def _firing_args(values: list[str] | None) -> list[dict[str, str]] | None:
     from obsctl.alerts.matchers import parse_label_args, parse_matchers
 
     return [parse_label_args([str(m) for m in parse_matchers(v)]) for v in values]
-
-
-def _test_single(
-    actx: AppContext,
-    cfg: AlertmanagerConfig,
-    labels: dict[str, str],
-    *,
-    expect: str | None,
-    tree: bool,
-    at: Any,
-    firing: list[dict[str, str]] | None,
-    fmt: str | None,
-) -> None:
-    from obsctl.alerts.route_render import check_expected, render_single
-    from obsctl.alerts.routing import match_routes
-
-    routes = match_routes(cfg, labels)
-    muted = None
-    if at is not None:
-        from obsctl.alerts.timeintervals import is_muted
-
-        muted = [is_muted(cfg, r, at) for r in routes]
-    inhibited = None
-    if firing is not None:
-        from obsctl.alerts.inhibit import inhibiting_rule
-
-        inhibited = inhibiting_rule(cfg, labels, firing)
-    render_single(
-        actx.out, cfg, routes, fmt=fmt, tree=tree, at=at, muted=muted, firing=firing, inhibited=inhibited
-    )
-    if expect is not None:
-        check_expected(actx.out, expect, [r.receiver for r in routes])
 
 
 def _test_file(
@@ -188,4 +155,6 @@ def test_cmd(
     label_set = parse_label_args(labels or [])
     firing_sets = _firing_args(firing)
     cfg = load_am_config(actx, am_config)
-    _test_single(actx, cfg, label_set, expect=expect, tree=tree, at=when, firing=firing_sets, fmt=fmt)
+    from obsctl.alerts.single import run_single
+
+    run_single(actx, cfg, label_set, expect=expect, tree=tree, at=when, firing=firing_sets, fmt=fmt)

@@ -33,9 +33,9 @@ def traces_group(ctx: typer.Context, url: UrlOpt = None) -> None:
 
 
 def _register() -> None:
-    from obsctl.traces.commands import deps, get, listen, search, services
+    from obsctl.traces.commands import deps, get, listen, operations, search, services
 
-    for module in (get, search, services, deps, listen):
+    for module in (get, search, services, operations, deps, listen):
         module.register(app)
 
 
