@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from obsctl.core.timeparse import parse_timestamp
 from obsctl.logs.record import LogRecord, clean_span_id, clean_trace_id, lookup
 
 ROLES = ("timestamp", "message", "level", "service", "trace_id", "span_id", "host", "logger", "ingested")
@@ -210,28 +211,29 @@ class Resolver:
         sort: list[Any] | None = None,
         raw: str | None = None,
     ) -> LogRecord:
-        from obsctl.core.timeparse import parse_timestamp
-
         message = _first(source, self.message)
-        level = _first(source, self.level)
+        level = _first(source, self.level) if self.level else None
         if level is None and self.severity is not None:
             level = severity_name(lookup(source, self.severity))
         ts_value = source.get(self.ts)
-        return LogRecord(
-            ts=_fast_time(ts_value)
-            or parse_timestamp(ts_value if ts_value is not None else lookup(source, self.ts)),
-            message="" if message is None else message if type(message) is str else _text(message),
-            level=None if level is None else str(level),
-            service=_opt(_first(source, self.service)),
-            trace_id=clean_trace_id(_first(source, self.trace)) if self.trace else None,
-            span_id=clean_span_id(_first(source, self.span)) if self.span else None,
-            host=_opt(_first(source, self.host)),
-            logger=_opt(_first(source, self.logger)),
-            index=index,
-            id=doc_id,
-            source=source,
-            raw=raw,
-            sort=sort,
+        ts = _fast_time(ts_value)
+        if ts is None:
+            ts = parse_timestamp(ts_value if ts_value is not None else lookup(source, self.ts))
+        return LogRecord(  # positional, in LogRecord's field order: this runs for every line
+            ts,
+            "" if message is None else message if type(message) is str else _text(message),
+            None if level is None else level if type(level) is str else str(level),
+            _opt(_first(source, self.service)) if self.service else None,
+            clean_trace_id(_first(source, self.trace)) if self.trace else None,
+            clean_span_id(_first(source, self.span)) if self.span else None,
+            _opt(_first(source, self.host)) if self.host else None,
+            _opt(_first(source, self.logger)) if self.logger else None,
+            index,
+            doc_id,
+            source,
+            raw,
+            None,
+            sort,
         )
 
 
@@ -247,9 +249,9 @@ def _first(source: Mapping[str, Any], names: tuple[str, ...]) -> Any:
     return None
 
 
-def _fast_time(value: Any) -> Any:
+def _fast_time(value: Any) -> datetime | None:
     """ISO 8601 with `Z` and up to 6 fraction digits straight through datetime (Python 3.11+)."""
-    if type(value) is str and value.endswith("Z") and len(value) <= 27:
+    if type(value) is str and len(value) <= 27 and value[-1:] == "Z":
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
@@ -278,7 +280,7 @@ def _text(value: Any) -> str:
 
 
 def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return value if value is None or type(value) is str else str(value)
 
 
 def severity_name(number: Any) -> str | None:
