@@ -10,7 +10,7 @@ seed's formatter (`timestamp` naive UTC, `level`, `logger`, `message`, `trace_id
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -202,6 +202,13 @@ class Resolver:
         self.span = names["span_id"]
         self.host = names["host"]
         self.logger = names["logger"]
+        self._message = _getter(self.message)
+        self._level = _getter(self.level)
+        self._service = _getter(self.service)
+        self._trace = _getter(self.trace)
+        self._span = _getter(self.span)
+        self._host = _getter(self.host)
+        self._logger = _getter(self.logger)
 
     def __call__(
         self,
@@ -211,8 +218,8 @@ class Resolver:
         sort: list[Any] | None = None,
         raw: str | None = None,
     ) -> LogRecord:
-        message = _first(source, self.message)
-        level = _first(source, self.level) if self.level else None
+        message = self._message(source)
+        level = self._level(source) if self.level else None
         if level is None and self.severity is not None:
             level = severity_name(lookup(source, self.severity))
         ts_value = source.get(self.ts)
@@ -223,11 +230,11 @@ class Resolver:
             ts,
             "" if message is None else message if type(message) is str else _text(message),
             None if level is None else level if type(level) is str else str(level),
-            _opt(_first(source, self.service)) if self.service else None,
-            clean_trace_id(_first(source, self.trace)) if self.trace else None,
-            clean_span_id(_first(source, self.span)) if self.span else None,
-            _opt(_first(source, self.host)) if self.host else None,
-            _opt(_first(source, self.logger)) if self.logger else None,
+            _opt(self._service(source)) if self.service else None,
+            clean_trace_id(self._trace(source)) if self.trace else None,
+            clean_span_id(self._span(source)) if self.span else None,
+            _opt(self._host(source)) if self.host else None,
+            _opt(self._logger(source)) if self.logger else None,
             index,
             doc_id,
             source,
@@ -235,6 +242,21 @@ class Resolver:
             None,
             sort,
         )
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Any]:
+    """`_first` over `names`, with a shortcut for the usual case: one field holding a string."""
+    if len(names) != 1:
+        return lambda source: _first(source, names)
+    name = names[0]
+
+    def one(source: Mapping[str, Any]) -> Any:
+        value = source.get(name)
+        if type(value) is str:
+            return value or None
+        return _first(source, names)
+
+    return one
 
 
 def _first(source: Mapping[str, Any], names: tuple[str, ...]) -> Any:
