@@ -274,7 +274,7 @@ class ApiClient:
     def _url_source(self) -> str:
         return {
             "env": f"OBSCTL_{self.backend.upper()}_URL",
-            "flag": f"--{self.backend}-url",
+            "flag": self.settings.url_flag,
         }.get(self.settings.source, f"{self.where}.url")
 
     def _unreachable(self, exc: Exception) -> UnreachableError:

@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -164,14 +165,15 @@ def load_settings(
             source = "env"
         merged.update(env_over)
         flag_over = dict((overrides or {}).get(name) or {})
+        url_flag = str(flag_over.pop("url_flag", None) or "--url")
         if flag_over.get("url"):
             source = "flag"
         merged.update({k: v for k, v in flag_over.items() if v is not None})
         if not merged.get("url"):
             continue
         where = f"{_origin(doc, context)}{prefix}.{name}"
-        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": "--url"}.get(source, f"{where}.url")
-        backends[name] = _parse_backend(name, merged, where, source, url_where)
+        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": url_flag}.get(source, f"{where}.url")
+        backends[name] = replace(_parse_backend(name, merged, where, source, url_where), url_flag=url_flag)
     sections: dict[str, dict[str, Any]] = {}
     for section in SECTION_TABLE:
         value = body.get(section.name)

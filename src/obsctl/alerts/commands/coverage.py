@@ -126,5 +126,5 @@ def _prometheus_rules(actx: AppContext, url: str | None) -> tuple[list[AlertRule
     from obsctl.alerts.promrules import rules_from_prometheus
     from obsctl.metrics.client import PromClient
 
-    actx.override("prometheus", url=url)
+    actx.override("prometheus", url=url, url_flag="--prometheus-url")
     return rules_from_prometheus(PromClient(actx.client("prometheus")))
