@@ -17,7 +17,6 @@ Flavours (`flavor=`): "es7" (7.17), "es8" (8.12.1), "es9" (9.1.0), "opensearch" 
 from __future__ import annotations
 
 import base64
-import bisect
 import copy
 import fnmatch
 import functools
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes._server import FakeServer, Request, Response
+from tests.fakes.es_query_string import highlight
+from tests.fakes.es_streams import LogsClusterMixin
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "elasticsearch"
 FLAVORS = ("es7", "es8", "es9", "opensearch")
@@ -201,7 +202,9 @@ class Index:
         for doc in self.docs:
             nanos = doc.setdefault("_n", {}).get(name)
             if nanos is None:
-                values = [n for n in (parse_date_nanos(v) for v in get_field(doc["_source"], name)) if n is not None]
+                values = [
+                    n for n in (parse_date_nanos(v) for v in get_field(doc["_source"], name)) if n is not None
+                ]
                 nanos = doc["_n"][name] = min(values) if values else -1
             if nanos >= 0:
                 pairs.append((nanos, doc["_seq"], doc))
@@ -290,7 +293,7 @@ class _Context:
 # --- the server ----------------------------------------------------------------------------------------
 
 
-class FakeElasticsearch(FakeServer):
+class FakeElasticsearch(LogsClusterMixin, FakeServer):
     """Fake ES/OpenSearch. Documents are in memory; state changes are thread-safe."""
 
     def __init__(
@@ -385,51 +388,6 @@ class FakeElasticsearch(FakeServer):
                     target.docs.append(doc)
                 ids.append(doc_id)
             return ids
-
-    def create_data_stream(self, name: str) -> str:
-        """A data stream with its first backing index `.ds-<name>-<yyyy.mm.dd>-000001`."""
-        with self._state:
-            if name not in self.data_streams:
-                self.data_streams[name] = []
-                self.rollover(name)
-            return self.data_streams[name][-1]
-
-    def rollover(self, name: str) -> str:
-        """Start a new backing index; later writes go there, searches see all of them."""
-        with self._state:
-            backing = self.data_streams.setdefault(name, [])
-            day = datetime.now(timezone.utc).strftime("%Y.%m.%d")
-            index_name = f".ds-{name}-{day}-{len(backing) + 1:06d}"
-            index = self.create_index(index_name, self.data_stream_mappings)
-            index.data_stream = name
-            backing.append(index_name)
-            return index_name
-
-    def refresh(self, index: str | None = None) -> None:
-        """`POST /_refresh`: make every written document searchable now."""
-        with self._state:
-            for target in self.indices.values():
-                if index is None or target.name == index:
-                    self._publish(target, len(target.pending))
-
-    @staticmethod
-    def _publish(target: Index, n: int) -> None:
-        for _, doc in target.pending[:n]:
-            doc["_seq"] = len(target.docs)
-            target.docs.append(doc)
-        del target.pending[:n]
-
-    def _refresh_due(self) -> None:
-        """Refresh ticks every `refresh_interval` seconds since the fake started."""
-        if not self.refresh_interval:
-            return
-        tick = self._started + ((time.time() - self._started) // self.refresh_interval) * self.refresh_interval
-        for target in self.indices.values():
-            n = 0
-            while n < len(target.pending) and target.pending[n][0] < tick:
-                n += 1
-            if n:
-                self._publish(target, n)
 
     def delete_index(self, name: str) -> None:
         with self._state:
@@ -768,40 +726,6 @@ class FakeElasticsearch(FakeServer):
                     out.append((index, doc))
         return out
 
-    def _date_prefilter(self, index: Index, query: Any, types: dict[str, str]) -> tuple[list[dict[str, Any]], Any]:
-        """Like ES's BKD tree for dates: a range filter on a date field in a top-level bool picks the
-        candidates by bisection over the documents sorted by that field; the rest of the query
-        is evaluated on those only."""
-        if not isinstance(query, dict) or list(query) != ["bool"]:
-            return index.docs, query
-        spec = query["bool"]
-        filters = spec.get("filter")
-        filters = filters if isinstance(filters, list) else [filters] if filters else []
-        for i, clause in enumerate(filters):
-            if not (isinstance(clause, dict) and list(clause) == ["range"]):
-                continue
-            ((name, bounds),) = clause["range"].items()
-            if types.get(name) not in ("date", "date_nanos"):
-                continue
-            keys, docs = index.date_index(name)
-            lo, hi = 0, len(keys)
-            for op, bound in bounds.items():
-                if op not in ("gte", "gt", "lte", "lt") or bound is None:
-                    continue
-                value = _now_math(bound) if isinstance(bound, str) and bound.startswith("now") else parse_date_nanos(bound)
-                if value is None:
-                    return index.docs, query
-                if op in ("gte", "gt"):
-                    lo = max(lo, (bisect.bisect_left if op == "gte" else bisect.bisect_right)(keys, value))
-                else:
-                    hi = min(hi, (bisect.bisect_right if op == "lte" else bisect.bisect_left)(keys, value))
-            remaining = dict(spec, filter=[c for j, c in enumerate(filters) if j != i])
-            if not remaining["filter"]:
-                del remaining["filter"]
-            rest = {"bool": remaining} if any(remaining.get(k) for k in ("must", "filter", "should", "must_not")) else None
-            return docs[lo:hi] if lo < hi else [], rest
-        return index.docs, query
-
     def _search(self, request: Request, expr: str | None) -> Any:
         body = self._body(request)
         pit = body.get("pit")
@@ -844,7 +768,9 @@ class FakeElasticsearch(FakeServer):
                     "way to request large data sets. This limit can be set by changing the "
                     "[index.max_result_window] index level setting."
                 )
-                raise search_phase_failure(indices[0] if indices else Index("_all", "_na_"), "illegal_argument_exception", reason)
+                raise search_phase_failure(
+                    indices[0] if indices else Index("_all", "_na_"), "illegal_argument_exception", reason
+                )
             if int(body.get("size", 10)):
                 hits_all = self._sorted_hits(docs, body, indices)
             else:  # size 0 (aggregations, counts): nothing to sort
@@ -875,9 +801,14 @@ class FakeElasticsearch(FakeServer):
 
         def fielddata(name: str) -> EsError:
             index = indices[0] if indices else Index("_all", "_na_")
-            return search_phase_failure(index, "illegal_argument_exception", f"Fielddata is disabled on [{name}] in [{index.name}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.")
+            return search_phase_failure(
+                index,
+                "illegal_argument_exception",
+                f"Fielddata is disabled on [{name}] in [{index.name}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead.",
+            )
 
         try:
+
             def nanos_of(doc: dict[str, Any], name: str) -> int | None:
                 cached = doc.get("_n", {}).get(name)
                 if cached is not None:
@@ -1014,7 +945,9 @@ class FakeElasticsearch(FakeServer):
                 del hit["_source"]
             if sort_values is not None:
                 hit["sort"] = sort_values
-            marks = _highlight(doc["_source"], body.get("highlight"), body.get("query"))
+            marks = highlight(
+                doc["_source"], body.get("highlight"), body.get("query"), _query_string, get_field
+            )
             if marks:
                 hit["highlight"] = marks
             hits.append(hit)
@@ -1297,49 +1230,6 @@ class FakeElasticsearch(FakeServer):
         return (200 if freed else 404), {"succeeded": True, "num_freed": freed}
 
 
-def _highlight(source: dict[str, Any], spec: Any, query: Any) -> dict[str, list[str]]:
-    """`highlight` with `number_of_fragments: 0`: the whole field, each query word wrapped in the
-    pre/post tags (default `<em>`), as the unified highlighter does for analysed text."""
-    if not isinstance(spec, dict) or not spec.get("fields"):
-        return {}
-    pre = (spec.get("pre_tags") or ["<em>"])[0]
-    post = (spec.get("post_tags") or ["</em>"])[0]
-    out: dict[str, list[str]] = {}
-    for name in spec["fields"]:
-        words = sorted(_query_words(query, name), key=len, reverse=True)
-        values = [v for v in get_field(source, name) if isinstance(v, str)]
-        if not words or not values:
-            continue
-        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
-        marked = [pattern.sub(lambda m: pre + m.group(0) + post, v) for v in values]
-        if any(m != v for m, v in zip(marked, values)):
-            out[name] = marked
-    return out
-
-
-def _query_words(query: Any, field_name: str) -> set[str]:
-    """Words a query searches for in `field_name` (or in every field: `*`)."""
-    words: set[str] = set()
-    if isinstance(query, list):
-        for q in query:
-            words |= _query_words(q, field_name)
-        return words
-    if not isinstance(query, dict):
-        return words
-    for kind, spec in query.items():
-        if kind == "bool":
-            for key in ("must", "filter", "should"):
-                words |= _query_words(spec.get(key), field_name)
-        elif kind == "query_string":
-            words |= _query_words(_query_string(json.dumps(spec, sort_keys=True)), field_name)
-        elif kind in ("match", "match_phrase") and isinstance(spec, dict):
-            for name, arg in spec.items():
-                if name in (field_name, "*"):
-                    text = arg.get("query") if isinstance(arg, dict) else arg
-                    words |= set(_TOKEN.findall(str(text)))
-    return words
-
-
 @functools.lru_cache(maxsize=256)
 def _query_string(spec_json: str) -> dict[str, Any]:
     from tests.fakes.es_query_string import QueryStringError, to_dsl
@@ -1347,7 +1237,9 @@ def _query_string(spec_json: str) -> dict[str, Any]:
     spec = json.loads(spec_json)
     try:
         return to_dsl(
-            str(spec.get("query", "")), str(spec.get("default_operator", "OR")), str(spec.get("default_field", "*"))
+            str(spec.get("query", "")),
+            str(spec.get("default_operator", "OR")),
+            str(spec.get("default_field", "*")),
         )
     except QueryStringError as exc:
         raise EsError(400, error_body(400, "parse_exception", str(exc))) from None

@@ -7,8 +7,12 @@ which the fake already evaluates; unknown syntax raises the parse error real ES 
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from typing import Any
+
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 _TOKEN = re.compile(r'\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+(?:"(?:[^"\\]|\\.)*")?)')
 
@@ -121,3 +125,52 @@ def _retarget(node: dict[str, Any], field: str) -> dict[str, Any]:
         }
     ((_, value),) = spec.items()
     return {kind: {field: value}}
+
+
+def highlight(
+    source: dict[str, Any],
+    spec: Any,
+    query: Any,
+    expand: Callable[[str], dict[str, Any]],
+    values_of: Callable[[dict[str, Any], str], list[Any]],
+) -> dict[str, list[str]]:
+    """`highlight` with `number_of_fragments: 0`: the whole field, each query word wrapped in the
+    pre/post tags (default `<em>`), as the unified highlighter does for analysed text."""
+    if not isinstance(spec, dict) or not spec.get("fields"):
+        return {}
+    pre = (spec.get("pre_tags") or ["<em>"])[0]
+    post = (spec.get("post_tags") or ["</em>"])[0]
+    out: dict[str, list[str]] = {}
+    for name in spec["fields"]:
+        words = sorted(_query_words(query, name, expand), key=len, reverse=True)
+        values = [v for v in values_of(source, name) if isinstance(v, str)]
+        if not words or not values:
+            continue
+        pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+        marked = [pattern.sub(lambda m: pre + m.group(0) + post, v) for v in values]
+        if any(m != v for m, v in zip(marked, values)):
+            out[name] = marked
+    return out
+
+
+def _query_words(query: Any, field_name: str, expand: Callable[[str], dict[str, Any]]) -> set[str]:
+    """Words a query searches for in `field_name` (or in every field: `*`)."""
+    words: set[str] = set()
+    if isinstance(query, list):
+        for q in query:
+            words |= _query_words(q, field_name, expand)
+        return words
+    if not isinstance(query, dict):
+        return words
+    for kind, spec in query.items():
+        if kind == "bool":
+            for key in ("must", "filter", "should"):
+                words |= _query_words(spec.get(key), field_name, expand)
+        elif kind == "query_string":
+            words |= _query_words(expand(json.dumps(spec, sort_keys=True)), field_name, expand)
+        elif kind in ("match", "match_phrase") and isinstance(spec, dict):
+            for name, arg in spec.items():
+                if name in (field_name, "*"):
+                    text = arg.get("query") if isinstance(arg, dict) else arg
+                    words |= set(_WORD.findall(str(text)))
+    return words

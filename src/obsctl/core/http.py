@@ -235,10 +235,11 @@ class ApiClient:
     def decode_json(self, response: httpx.Response) -> Any:
         try:
             return response.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: JSON nested ~1000 deep
+            why = "JSON nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
             raise BackendError(
                 f"{self.backend} at {redact_url(response.request.url)} returned a malformed response "
-                f"(HTTP {response.status_code}, not JSON): {excerpt(response.text)}",
+                f"(HTTP {response.status_code}, {why}): {excerpt(response.text)}",
                 status=response.status_code,
             ) from None
 
@@ -274,7 +275,7 @@ class ApiClient:
     def _url_source(self) -> str:
         return {
             "env": f"OBSCTL_{self.backend.upper()}_URL",
-            "flag": self.settings.url_flag,
+            "flag": self.settings.url_where or "--url",
         }.get(self.settings.source, f"{self.where}.url")
 
     def _unreachable(self, exc: Exception) -> UnreachableError:

@@ -11,6 +11,7 @@ for `traces get ID --logs` (defined in obsctl.logs.search, re-exported here).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,14 @@ __all__ = [
     "newest_document",
     "parse_timestamp",
 ]
+
+
+class ResultWindowError(UsageError):
+    """The page asked for more than the index's `index.max_result_window` (default 10,000)."""
+
+    def __init__(self, limit: int, reason: str) -> None:
+        super().__init__(f"elasticsearch rejected the page size: {reason}")
+        self.limit = limit
 
 
 class EsApi(Protocol):
@@ -177,6 +186,11 @@ class EsClient:
         status = resp.status_code
         if status == 400:
             reason = _root_reason(resp)
+            window = re.search(
+                r"Result window is too large, from \+ size must be less than or equal to: \[(\d+)\]", reason
+            )
+            if window:
+                raise ResultWindowError(int(window.group(1)), reason)
             raise UsageError(
                 f"elasticsearch rejected the query: {reason}",
                 hint="check QUERY (Lucene query_string syntax) and --field values",

@@ -129,6 +129,8 @@ class FileSource:
         """Read what is appended from now on, across rotation and truncation, until `deadline`."""
         tails = [_Tail(p, self._open, self._ends.get(p)) for p in self.paths]
         while deadline is None or time.monotonic() < deadline:
+            if all(t.eof for t in tails):
+                return  # stdin was closed: nothing more can come
             got = 0
             for tail in tails:
                 for line in tail.read():
@@ -153,6 +155,7 @@ class _Tail:
         self.handle: IO[str] | None = None
         self.ident: tuple[int, int] | None = None
         self.partial = ""
+        self.eof = False
         self._reopen(at_end=True)
         if resume is not None and self.handle is not None and resume[0] == self.ident:
             self.handle.seek(min(resume[1], os.fstat(self.handle.fileno()).st_size))
@@ -172,7 +175,12 @@ class _Tail:
 
     def read(self) -> Iterable[str]:
         if self.path == "-":
-            return self._lines(self.handle.readline() if self.handle else "")
+            line = self.handle.readline() if self.handle else ""
+            self.eof = line == ""
+            if self.eof and self.partial.strip():
+                last, self.partial = self.partial, ""
+                return [last]  # the final line had no newline
+            return self._lines(line)
         lines: list[str] = []
         if self.handle is not None:
             lines.extend(self._drain())

@@ -76,6 +76,7 @@ class EsFollower:
         self.bucket_ms = max(10, self.lag_ms // BUCKETS_PER_LAG)
         self._last_wide = 0.0
         self._floor = 0
+        self._roles_known = bool(source.roles.fields)
         self.field = source.roles.follow_field
         self.nanos = source.roles.timestamp_nanos and self.field == source.roles.timestamp
 
@@ -153,6 +154,14 @@ class EsFollower:
         """One round: tail scan, then the late check (and now and then the wide check)."""
         if self.state.watermark is None:
             self.baseline()
+        if not self._roles_known:
+            # Nothing matched the pattern when the follow started: the first index to appear
+            # decides the fields (a seed-format `timestamp`, `event.ingested`, ...).
+            roles = self.source.roles
+            if roles.fields:
+                self._roles_known = True
+                self.field = roles.follow_field
+                self.nanos = roles.timestamp_nanos and self.field == roles.timestamp
         yield from self._tail()
         top = self.state.watermark or 0
         edge = top - self.lag_ms

@@ -80,6 +80,7 @@ class LogWriter:
         self._hinted: set[str] = set()
         self.count = 0
         self._started_array = False
+        self._closed = False
         self._csv_writer: Any = None
         self._render: Callable[[LogRecord], str] = getattr(self, f"_fmt_{fmt}")
         if fmt == "csv":
@@ -105,8 +106,12 @@ class LogWriter:
         self.stream.flush()
 
     def close(self) -> None:
+        """Flush; `-o json` gets its closing bracket. Once only."""
+        if self._closed:
+            return
+        self._closed = True
         if self.fmt == "json":
-            self.stream.write("]\n" if self._started_array else "[]\n")
+            self.stream.write("\n]\n" if self._started_array else "[]\n")
         self.flush()
 
     # --- formats ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from obsctl.logs.client import EsClient
+from obsctl.logs.client import EsClient, ResultWindowError
 from obsctl.logs.query import Filters, es_query
 from obsctl.logs.record import LogRecord
 from obsctl.logs.roles import Roles, detect_roles, to_record
@@ -110,9 +110,18 @@ class EsSource:
         sort = self.sort("desc")
         out: list[LogRecord] = []
         after: list[Any] | None = None
+        window = MAX_RESULT_WINDOW
         while len(out) < n:
-            size = min(n - len(out), MAX_RESULT_WINDOW, max(self.page_size, 1))
-            data = self.client.search(self.index, self.body(query, size=size, sort=sort, search_after=after))
+            size = min(n - len(out), window, max(self.page_size, 1))
+            try:
+                data = self.client.search(
+                    self.index, self.body(query, size=size, sort=sort, search_after=after)
+                )
+            except ResultWindowError as exc:
+                if exc.limit >= size or exc.limit < 1:
+                    raise
+                window = exc.limit  # this index has a smaller index.max_result_window: smaller pages
+                continue
             hits = data["hits"]["hits"]
             out.extend(self.record(h) for h in hits)
             if len(hits) < size:
@@ -127,8 +136,9 @@ class EsSource:
         flavor = self.client.flavor()
         query = es_query(filters, self.roles)
         pit_id = self.client.open_pit(self.index) if flavor.has_pit else None
-        # ES adds the unique `_shard_doc` tiebreaker to PIT searches itself; OpenSearch needs one.
-        tiebreak = None if flavor.has_shard_doc and pit_id else ("_id" if flavor.opensearch else "_doc")
+        # ES >= 7.12 adds the unique `_shard_doc` tiebreaker to PIT searches itself; OpenSearch and
+        # ES 7.10/7.11 get `_id` (unique; its fielddata is allowed there, unlike in ES 8).
+        tiebreak = None if flavor.has_shard_doc and pit_id else "_id"
         sort = self.sort("asc", tiebreak=tiebreak)
         state: dict[str, Any] = {"pit": pit_id}
 

@@ -147,6 +147,8 @@ def test_stdin_and_bad_flags(run_cli):
     assert run_cli(["logs", "search", "--file", "-", "--level", "loud"], input="").exit_code == 2
     assert run_cli(["logs", "search", "--file", "-", "-o", "xml"], input="").exit_code == 2
     assert run_cli(["logs", "search", "--file", "-", "--since", "soon"], input="").exit_code == 2
+    lag = run_cli(["logs", "tail", "--file", "-", "-f", "--lag", "soon"], input="")
+    assert lag.exit_code == 2 and "--lag" in lag.stderr
 
 
 def test_pretty_on_a_terminal_colours_levels_and_hints_each_trace_once(fake_es, run_cli):
@@ -215,3 +217,105 @@ def test_context_logs_block_sets_index_roles_and_lag(make_fake_es, run_cli, tmp_
     result = run_cli(["--config", str(config), "logs", "search", "--trace-id", "AB" * 16, "-o", "logfmt"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"ts=2026-12-02T10:00:00.000000Z msg=hello trace_id={'ab' * 16}\n"
+
+
+def test_last_n_pages_past_max_result_window(make_fake_es, run_cli):
+    es = make_fake_es("es8")
+    es.max_result_window = 50
+    es.add_documents(
+        "logs-w", [{"@timestamp": f"2026-12-02T10:{i // 60:02d}:{i % 60:02d}Z", "n": i} for i in range(200)]
+    )
+    result = run_cli(
+        ["logs", "tail", "-n", "120", "-o", "jsonl", "--fields", "n"],
+        env={"OBSCTL_ELASTICSEARCH_URL": es.url},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["source"]["n"] for x in result.stdout.splitlines()] == list(range(80, 200))
+
+
+def test_find_trace_logs_is_the_search_layer_for_traces(make_fake_es, tmp_path: Path):
+    from obsctl.core.context import AppContext, Seams
+    from obsctl.logs.search import find_trace_logs, open_source
+
+    es = make_fake_es("opensearch", ecs_logs=True)
+    actx = AppContext(
+        Seams(env={"OBSCTL_ELASTICSEARCH_URL": es.url, "OBSCTL_CONFIG": str(tmp_path / "none.yaml")})
+    )
+    records = find_trace_logs(open_source(actx), "00-0102030405060708090a0b0c0d0e0f10-0102030405060708-01")
+    assert [(r.service, r.message) for r in records] == [("my-service", "User authentication failed")] * 2
+    path = tmp_path / "app.log"
+    path.write_text(
+        '{"timestamp": "2026-12-02T10:00:00", "message": "m", "trace_id": "0102030405060708090a0b0c0d0e0f10"}\n'
+    )
+    files = open_source(actx, files=[str(path)])
+    assert [r.message for r in find_trace_logs(files, "0102030405060708090A0B0C0D0E0F10")] == ["m"]
+    actx.close()
+
+
+def test_partial_results_are_a_warning(fake_es, run_cli):
+    from tests.fakes import Fault
+
+    body = {
+        "took": 3,
+        "timed_out": True,
+        "_shards": {
+            "total": 2,
+            "successful": 1,
+            "skipped": 0,
+            "failed": 1,
+            "failures": [
+                {
+                    "shard": 1,
+                    "index": "logs-b",
+                    "reason": {
+                        "type": "node_not_connected_exception",
+                        "reason": "[node-2] Node not connected",
+                    },
+                }
+            ],
+        },
+        "hits": {"max_score": None, "hits": []},
+    }
+    headers = [("content-type", "application/json"), ("X-Elastic-Product", "Elasticsearch")]
+    fake_es.inject(
+        Fault(
+            status=200,
+            body=json.dumps(body).encode(),
+            headers=headers,
+            path="/logs-*/_search",
+            method="POST",
+            times=1,
+        )
+    )
+    result = run_cli(["logs", "search", "-i", "logs-*"], env={"OBSCTL_ELASTICSEARCH_URL": fake_es.url})
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "obsctl: warning: partial results: 1 of 2 shards failed: [node-2] Node not connected",
+        "obsctl: warning: partial results: the search timed out on the server",
+    ]
+
+
+def test_follow_on_stdin_ends_when_the_pipe_closes(run_cli):
+    result = run_cli(["logs", "tail", "--file", "-", "-f", "-o", "raw"], input="one\ntwo\nthree")
+    assert result.exit_code == 0
+    assert result.stdout == "one\ntwo\nthree\n"
+
+
+def test_until_on_elasticsearch_waits_for_the_line(make_fake_es, run_cli):
+    from datetime import datetime, timezone
+
+    es = make_fake_es("es9", refresh_interval=0.2)
+    es.add_documents("logs-app", [{"@timestamp": "2026-12-01T00:00:00Z", "message": "booting"}])
+
+    def write_later() -> None:
+        time.sleep(0.5)
+        now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        es.add_documents("logs-app", [{"@timestamp": now, "message": "Application startup complete"}])
+
+    threading.Thread(target=write_later, daemon=True).start()
+    env = {"OBSCTL_ELASTICSEARCH_URL": es.url}
+    seen = run_cli(
+        ["logs", "tail", "-n", "0", "--until", "startup complete", "--timeout", "10s", "-o", "raw"], env=env
+    )
+    assert seen.exit_code == 0, seen.stderr
+    assert json.loads(seen.stdout)["message"] == "Application startup complete"

@@ -90,3 +90,16 @@ def test_transient_errors_back_off_and_resume():
         retries = [w for w in warnings if "retrying" in w]
         assert len(retries) == 2 and "503" in retries[0] and "attempt 1" in retries[0]  # 1st and 3rd only
         assert ("attempt 3" in retries[1] and "without" in retries[1]) or "connection" in retries[1]
+
+
+def test_a_pattern_empty_at_start_takes_the_fields_of_the_first_index():
+    with FakeElasticsearch("es7") as es:
+        warnings: list[str] = []
+        follower = _follower(es, 30.0, warnings, index="app-*")
+        follower.baseline()
+        assert _poll(follower) == []
+        # the seed's formatter: `timestamp` (naive UTC), no @timestamp
+        naive = _iso(0).rstrip("Z")
+        es.add_documents("app-seed", [{"timestamp": naive, "level": "INFO", "message": "first line"}])
+        assert _poll(follower) == ["first line"]
+        assert follower.field == "timestamp"

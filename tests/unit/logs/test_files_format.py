@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 import time
@@ -128,6 +129,7 @@ def test_formats():
         "2026-12-02T10:00:00.123000Z,error,checkout,hello,4bf92f3577b34da6a3ce929d0e0e4736,,,logs-a,1",
     ]
     assert _render("json") == "[]\n"
+    assert json.loads(_render("json", rec, rec))[1]["message"] == "hello"
     assert _render("jsonl", rec).count("\n") == 1
 
 

@@ -8,6 +8,7 @@ import typer
 
 from obsctl.alerts.commands._common import UrlOpt, actx_of, am_client, am_config_option
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import url_flag_callback
 
 if TYPE_CHECKING:
     from obsctl.alerts.config import AlertmanagerConfig
@@ -30,7 +31,12 @@ def coverage(
     ] = False,
     prometheus_url: Annotated[
         str | None,
-        typer.Option("--prometheus-url", help="Prometheus URL, overriding the context.", metavar="URL"),
+        typer.Option(
+            "--prometheus-url",
+            help="Prometheus URL, overriding the context.",
+            metavar="URL",
+            callback=url_flag_callback("prometheus"),
+        ),
     ] = None,
     am_config: Annotated[
         str | None, am_config_option("alertmanager.yml to route with (default: the running config).")

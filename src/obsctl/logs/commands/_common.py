@@ -153,7 +153,7 @@ def writer(actx: AppContext, sel: Selection) -> LogWriter:
     if out.is_tty and fmt == "pretty":
 
         def hint(trace_id: str) -> None:
-            out.info(out._err_style(f"  trace {trace_id}: obsctl traces get {trace_id}", "dim"))
+            out.info(f"  trace {trace_id}: obsctl traces get {trace_id}")
 
     return LogWriter(
         out.stdout,

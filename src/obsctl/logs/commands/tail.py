@@ -106,6 +106,7 @@ def tail_cmd(
         files=file,
     )
     filters = filters_of(actx, sel)
+    lag_seconds = _seconds(lag, "--lag", 0.0) if lag else None
     pattern = _until(until)
     deadline = _deadline(timeout, default=60.0 if pattern else None)
     out = writer(actx, sel)
@@ -121,15 +122,13 @@ def tail_cmd(
             emit,
             lines=lines,
             follow=follow or pattern is not None,
-            lag=lag,
+            lag=lag_seconds,
             deadline=deadline,
         )
     except _Until:
-        out.close()
         return
     finally:
-        out.flush()
-    out.close()
+        out.close()  # also on Ctrl-C: what was fetched is flushed, a -o json array is closed
     if pattern is not None:
         from obsctl.core.errors import CheckFailed
 
@@ -147,7 +146,7 @@ def _run(
     *,
     lines: int,
     follow: bool,
-    lag: str | None,
+    lag: float | None,
     deadline: float | None,
 ) -> None:
     from obsctl.logs.files import FileSource
@@ -162,7 +161,7 @@ def _run(
         if follow:
             source.follow(emit, keep, sleep=actx.seams.sleep, deadline=deadline, flush=out.flush)
         return
-    config = FollowConfig(lag=_seconds(lag, "--lag", _context_lag(actx)))
+    config = FollowConfig(lag=lag if lag is not None else _context_lag(actx))
     follower = EsFollower(source, filters, config, warn=actx.out.warn) if follow else None
     if follower is not None:
         follower.baseline()
