@@ -135,7 +135,10 @@ app = typer.Typer(
         "\b\nExamples:\n"
         "  obsctl health\n"
         "  obsctl metrics query 'up' --since 1h\n"
+        "  obsctl logs tail --trace-id 4bf92f3577b34da6a3ce929d0e0e4736 -f\n"
+        "  obsctl traces get 4bf92f3577b34da6a3ce929d0e0e4736 --logs\n"
         "  obsctl alerts test severity=critical --am-config alertmanager.yml\n"
+        "  obsctl instrument init --dry-run\n"
         "  obsctl config set-context prod --prometheus-url https://prom.example:9090"
     ),
     no_args_is_help=True,

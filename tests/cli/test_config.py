@@ -45,6 +45,15 @@ def test_view_redacts_every_secret(run_cli, tmp_path):
     assert doc["contexts"]["prod"]["alertmanager"]["url"] == "https://ops:REDACTED@am.example:9093"
 
 
+def test_view_shows_and_redacts_a_url_that_does_not_parse(run_cli, tmp_path):
+    # Found by the guard: urlsplit's "Invalid IPv6 URL" escaped `config view` (exit 70).
+    env, _ = cfg_env(tmp_path, "contexts:\n  prod:\n    prometheus: {url: 'http://u:pw-SECRET@[::1/?token=t-SECRET'}\n")
+    result = run_cli(["config", "view", "-o", "json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    url = json.loads(result.stdout)["contexts"]["prod"]["prometheus"]["url"]
+    assert url == "http://u:REDACTED@[::1/?token=REDACTED"
+
+
 def test_view_minify(run_cli, tmp_path):
     env, _ = cfg_env(tmp_path)
     doc = yaml.safe_load(run_cli(["-c", "dev", "config", "view", "--minify"], env=env).stdout)

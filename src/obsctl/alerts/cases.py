@@ -238,7 +238,7 @@ def _parse_case(raw: Any, i: int, source: str) -> Case:
 
 def load_cases_text(text: str, source: str) -> CaseFile:
     """Parse a case file's text; CaseFileError (exit 2) names the case and the field."""
-    from obsctl.core.yamlio import YAMLError, load_text_scalars
+    from obsctl.core.yamlio import MAX_DEPTH, YAMLError, load_text_scalars, shape_problem
 
     doc: Any = None
     stripped = text.lstrip()
@@ -246,9 +246,15 @@ def load_cases_text(text: str, source: str) -> CaseFile:
         import json
 
         try:
-            doc = _json_text(json.loads(text))
-        except ValueError:
-            doc = None
+            parsed = json.loads(text)
+        except ValueError:  # not JSON after all: read as YAML below
+            parsed = None
+        except RecursionError:  # Python's JSON decoder recurses once per level
+            raise CaseFileError(f"{source}: invalid JSON: nested more than {MAX_DEPTH} levels deep") from None
+        problem = shape_problem(parsed)
+        if problem is not None:
+            raise CaseFileError(f"{source}: invalid JSON: {problem[0]}")
+        doc = _json_text(parsed) if parsed is not None else None
     try:
         if doc is None:
             doc = load_text_scalars(text)

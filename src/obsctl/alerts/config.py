@@ -71,10 +71,12 @@ def _compose(text: str, source: str) -> tuple[Any, list[Finding]]:
     """YAML text -> root node with libyaml (C) where PyYAML has it, or the one finding saying why not."""
     import yaml
 
-    from obsctl.core.yamlio import safe_loader
+    from obsctl.core.yamlio import node_children, safe_loader, shape_problem
 
     try:
-        return yaml.compose(text, Loader=safe_loader()), []
+        root = yaml.compose(text, Loader=safe_loader())
+    except RecursionError:  # PyYAML's pure-Python composer recurses per level; libyaml stops at 1000
+        return None, [Finding("error", "yaml", "invalid YAML: nested too deeply", source)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -86,6 +88,12 @@ def _compose(text: str, source: str) -> tuple[Any, list[Finding]]:
 
         err = YAMLError.from_pyyaml(exc, text)
         return None, [Finding("error", "yaml", f"invalid YAML: {err.problem}", source, err.line)]
+    # Every walk below recurses over the node tree: refuse cycles (`x: &a [*a]`) and absurd depth.
+    shape = shape_problem(root, children=node_children) if root is not None else None
+    if shape is not None:
+        problem, node = shape
+        return None, [Finding("error", "yaml", f"invalid YAML: {problem}", source, node.start_mark.line + 1)]
+    return root, []
 
 
 def _decode_global(dec: _Decoder, top: dict[str, Any]) -> dict[str, Any]:

@@ -252,25 +252,37 @@ class _Decoder:
             return None
 
     # -- placeholders
-    def scan_placeholders(self, node: Any, path: str) -> None:
-        """Alertmanager never expands ${VAR}; flag strings that look like they expect it."""
+    def scan_placeholders(self, root: Any, path: str) -> None:
+        """Alertmanager never expands ${VAR}; flag strings that look like they expect it.
+
+        Each node is scanned once: an alias repeats its anchor's node, which is reported (and
+        walked) where the anchor is. `_compose` has already refused cycles and absurd depth.
+        """
         import yaml
 
-        if isinstance(node, yaml.ScalarNode):
-            if isinstance(node.value, str) and _ENV_PLACEHOLDER.search(node.value):
-                self.warn(
-                    node,
-                    path,
-                    f"{node.value!r} looks like an environment variable, but Alertmanager does not expand "
-                    "them: the literal text is used",
-                    "env-placeholder",
+        seen: set[int] = set()
+        todo = [(root, path)]
+        while todo:
+            node, where = todo.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.ScalarNode):
+                if isinstance(node.value, str) and _ENV_PLACEHOLDER.search(node.value):
+                    self.warn(
+                        node,
+                        where,
+                        f"{node.value!r} looks like an environment variable, but Alertmanager does not "
+                        "expand them: the literal text is used",
+                        "env-placeholder",
+                    )
+            elif isinstance(node, yaml.MappingNode):
+                todo.extend(
+                    (v, f"{where}.{getattr(k, 'value', '?')}" if where else str(k.value))
+                    for k, v in reversed(node.value)
                 )
-        elif isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                self.scan_placeholders(v, f"{path}.{getattr(k, 'value', '?')}" if path else str(k.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                self.scan_placeholders(v, f"{path}[{i}]")
+            elif isinstance(node, yaml.SequenceNode):
+                todo.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(node.value))))
 
 
 # --- matchers inside the config -------------------------------------------------------------------

@@ -134,7 +134,7 @@ def probe_label_sets(*configs: AlertmanagerConfig, limit: int = 2000) -> list[tu
 
 def render_changes(out: Output, changes: Sequence[Change], checked: int, fmt: str | None) -> None:
     """Rows (table/TSV/CSV) or the document {checked, changed, changes[]} (JSON/YAML), then a summary."""
-    from obsctl.core.output import Column
+    from obsctl.core.output import Column, label_text
 
     rows = [
         {
@@ -144,7 +144,7 @@ def render_changes(out: Output, changes: Sequence[Change], checked: int, fmt: st
             "new_receivers": ",".join(c.new_receivers),
             "old_group_by": " | ".join(",".join(g) for g in c.old_group_by),
             "new_group_by": " | ".join(",".join(g) for g in c.new_group_by),
-            "labels": ",".join(f"{k}={v}" for k, v in c.labels.items()),
+            "labels": label_text(c.labels),
         }
         for c in changes
     ]

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from obsctl.alerts.client import iso
-from obsctl.core.output import Column, Output, View
+from obsctl.core.output import Column, Output, View, label_text
 
 if TYPE_CHECKING:
     from obsctl.alerts.client import Alert, Silence
@@ -96,7 +96,7 @@ def render_alerts(out: Output, alerts: Sequence[Alert], fmt: str | None, now: da
                 "started": _when(a.starts_at, now, human),
                 "receivers": ",".join(a.receivers),
                 "summary": a.annotations.get("summary") or a.annotations.get("description", ""),
-                "labels": ",".join(f"{k}={v}" for k, v in sorted(other.items())),
+                "labels": label_text(dict(sorted(other.items()))),
                 "ends": _when(a.ends_at, now, False),
                 "silenced_by": ",".join(a.silenced_by),
                 "inhibited_by": ",".join(a.inhibited_by),
@@ -176,7 +176,7 @@ def render_fired(out: Output, spec: FireSpec, fmt: str | None) -> None:
     row = {
         "alertname": doc["alertname"],
         "status": doc["status"],
-        "labels": ",".join(f"{k}={v}" for k, v in spec.labels.items() if k != "alertname"),
+        "labels": label_text({k: v for k, v in spec.labels.items() if k != "alertname"}),
         "ends_at": doc["ends_at"],
     }
     out.render_rows(FIRE_COLUMNS, [row], fmt)
@@ -244,7 +244,7 @@ def render_coverage(out: Output, report: CoverageReport, fmt: str | None) -> Non
         rows.append(
             {
                 "alert": r.alert,
-                "labels": ",".join(f"{k}={v}" for k, v in r.labels.items()),
+                "labels": label_text(r.labels),
                 "receivers": ",".join(r.receivers),
                 "note": "; ".join(notes),
                 "routes": ",".join(r.routes),

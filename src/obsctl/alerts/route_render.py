@@ -139,6 +139,8 @@ def render_single(
 
 
 def _case_rows(out: Output, results: Sequence[CaseResult], fmt: str | None) -> list[dict[str, Any]]:
+    from obsctl.core.output import label_text
+
     if fmt == "jsonl":
         return [r.to_json() for r in results]
     style = out.style
@@ -148,7 +150,7 @@ def _case_rows(out: Output, results: Sequence[CaseResult], fmt: str | None) -> l
             "result": style("PASS", "green") if r.passed else style("FAIL", "red", "bold"),
             "receivers": ",".join(r.receivers),
             "details": "; ".join(r.failures),
-            "labels": ",".join(f"{k}={v}" for k, v in r.case.labels.items()),
+            "labels": label_text(r.case.labels),
             "muted": "" if r.muted is None else r.muted,
             "inhibited": "" if r.inhibited is None else r.inhibited,
         }
@@ -210,6 +212,8 @@ def to_junit(results: Sequence[CaseResult], suite: str = "obsctl alerts test", e
     from xml.sax.saxutils import escape as _escape
     from xml.sax.saxutils import quoteattr as _quoteattr
 
+    from obsctl.core.output import label_text
+
     bad = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 
     def escape(text: str) -> str:
@@ -225,7 +229,7 @@ def to_junit(results: Sequence[CaseResult], suite: str = "obsctl alerts test", e
         f'  <testsuite name={quoteattr(suite)} tests="{len(results)}" failures="{failed}" errors="0" skipped="0" time="{elapsed:.3f}">',
     ]
     for r in results:
-        labels = ",".join(f"{k}={v}" for k, v in r.case.labels.items())
+        labels = label_text(r.case.labels)
         head = f"    <testcase classname={quoteattr(suite)} name={quoteattr(r.case.name)}"
         if r.passed:
             lines.append(f"{head}/>")

@@ -9,6 +9,7 @@ import typer
 
 from obsctl.config.complete import complete_context
 from obsctl.core.output import Column, OutputOpt
+from obsctl.core.params import url_flag_callback
 
 app = typer.Typer(
     name="config",
@@ -57,9 +58,9 @@ def redact_config(node: Any, key: str = "") -> Any:
     if key in _SECRET_KEYS and node is not None:
         return REDACTED
     if key in ("url", "proxy_url") and isinstance(node, str):
-        from obsctl.core.http import redact_url
+        from obsctl.core.urls import safe_redact_url  # the file is shown even when a URL is invalid
 
-        return redact_url(node)
+        return safe_redact_url(node)
     return node
 
 
@@ -190,15 +191,24 @@ def set_context(
         str, typer.Argument(help="Context to create or update.", autocompletion=complete_context)
     ],
     prometheus_url: Annotated[
-        str | None, typer.Option("--prometheus-url", help="Prometheus base URL.")
+        str | None,
+        typer.Option("--prometheus-url", help="Prometheus base URL.", callback=url_flag_callback("prometheus")),
     ] = None,
     alertmanager_url: Annotated[
-        str | None, typer.Option("--alertmanager-url", help="Alertmanager base URL.")
+        str | None,
+        typer.Option("--alertmanager-url", help="Alertmanager base URL.", callback=url_flag_callback("alertmanager")),
     ] = None,
     elasticsearch_url: Annotated[
-        str | None, typer.Option("--elasticsearch-url", help="Elasticsearch/OpenSearch base URL.")
+        str | None,
+        typer.Option(
+            "--elasticsearch-url",
+            help="Elasticsearch/OpenSearch base URL.",
+            callback=url_flag_callback("elasticsearch"),
+        ),
     ] = None,
-    jaeger_url: Annotated[str | None, typer.Option("--jaeger-url", help="Jaeger query base URL.")] = None,
+    jaeger_url: Annotated[
+        str | None, typer.Option("--jaeger-url", help="Jaeger query base URL.", callback=url_flag_callback("jaeger"))
+    ] = None,
     use: Annotated[bool, typer.Option("--use", help="Also make it the current context.")] = False,
 ) -> None:
     """Create or update a context's backend URLs (atomic write; other keys are kept).
@@ -208,21 +218,13 @@ def set_context(
       obsctl config set-context prod --prometheus-url https://prom.example:9090 --use
       obsctl config set-context dev --alertmanager-url http://127.0.0.1:9093
     """
-    from obsctl.core.settings import check_url
-
     actx = _actx(ctx)
-    urls = {
+    urls = {  # each already checked by check_url_flag as typer parsed it
         "prometheus": prometheus_url,
         "alertmanager": alertmanager_url,
         "elasticsearch": elasticsearch_url,
         "jaeger": jaeger_url,
     }
-    for backend, url in urls.items():
-        if url is not None:
-            try:
-                check_url(url, f"--{backend}-url")
-            except Exception as exc:
-                raise typer.BadParameter(str(exc), param_hint=f"'--{backend}-url'") from None
     doc = _doc(ctx)
     target = doc.context_origin.get(name, doc.paths[0])
     data = _raw(target)
@@ -286,22 +288,15 @@ def path(ctx: typer.Context) -> None:
 def _raw(path: Path) -> dict[str, Any]:
     """The file as written (for editing it back); any unreadable or invalid file exits 2."""
     from obsctl.core.errors import ConfigError
-    from obsctl.core.yamlio import YAMLError, load
+    from obsctl.core.yamlio import load_file
 
     if not path.exists():
         return {}
     try:
-        data = load(path.read_bytes().decode("utf-8")) or {}
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8"
-        ) from None
-    except YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    except (RecursionError, ValueError) as exc:  # nesting or an integer beyond PyYAML's limits
-        raise ConfigError(f"{path}: invalid YAML: {str(exc).split(';')[0]}") from None
+    data = load_file(raw, path, "contexts file") or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     return data

@@ -51,12 +51,12 @@ def context_names(env: Mapping[str, str], flag: str | None, incomplete: str) -> 
 
 
 def _load(raw: bytes) -> Any:
-    import yaml
+    """The file's document, or None when it is unreadable: TAB offers nothing rather than failing."""
+    from obsctl.core.yamlio import YAMLError, load
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
-    except (UnicodeDecodeError, yaml.YAMLError, RecursionError, ValueError):
+        return load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, YAMLError):
         return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Generator, Mapping
 from typing import Protocol
 
@@ -45,9 +46,36 @@ def read_secret(ref: SecretSource, env: Mapping[str, str], where: str) -> str:
     return ""
 
 
+# What an HTTP/1.1 header value may hold as httpx sends it: visible ASCII, space and tab.
+_BAD_HEADER_CHAR = re.compile(r"[^\t\x20-\x7e]")
+
+
+def header_value(value: str, where: str) -> str:
+    """`value` if HTTP can carry it as a header, else ConfigError (exit 2) naming `where`.
+
+    httpx encodes header values as ASCII (UnicodeEncodeError otherwise) and a line break would
+    split the request; the message gives the position only, as the value may be a secret.
+    """
+    bad = _BAD_HEADER_CHAR.search(value)
+    if bad is None:
+        return value
+    if ord(bad.group()) > 0x7F:
+        what, hint = "a non-ASCII character", None
+    else:
+        what, hint = "a line break or control character", "a token file holds the token alone (end blanks are trimmed)"
+    raise ConfigError(
+        f"{where}: {what} at position {bad.start() + 1}; HTTP header values must be ASCII text on one line",
+        hint=hint,
+    )
+
+
 def static_headers(settings: BackendSettings) -> dict[str, str]:
     """Configured headers whose values are plain text (no file or env secret)."""
-    return {n: h.value for n, h in settings.headers.items() if not h.secret and h.value is not None}
+    return {
+        n: header_value(h.value, f"{settings.name}.headers.{n}")
+        for n, h in settings.headers.items()
+        if not h.secret and h.value is not None
+    }
 
 
 def auth_headers(settings: BackendSettings, env: Mapping[str, str], where: str) -> dict[str, str]:
@@ -63,14 +91,15 @@ def auth_headers(settings: BackendSettings, env: Mapping[str, str], where: str) 
         pair = f"{auth.username or ''}:{password}".encode()
         out["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     elif auth.kind == "bearer":
-        out["Authorization"] = "Bearer " + read_secret(auth.secret, env, f"{where}.auth.bearer")
+        token = read_secret(auth.secret, env, f"{where}.auth.bearer")
+        out["Authorization"] = "Bearer " + header_value(token, f"{where}.auth.bearer")
     elif auth.kind == "api_key":
-        out["Authorization"] = "ApiKey " + read_secret(auth.secret, env, f"{where}.auth.api_key")
+        key = read_secret(auth.secret, env, f"{where}.auth.api_key")
+        out["Authorization"] = "ApiKey " + header_value(key, f"{where}.auth.api_key")
     for name, header in settings.headers.items():
         if header.secret:
-            out[name] = read_secret(
-                SecretRef(file=header.file, env=header.env), env, f"{where}.headers.{name}"
-            )
+            value = read_secret(SecretRef(file=header.file, env=header.env), env, f"{where}.headers.{name}")
+            out[name] = header_value(value, f"{where}.headers.{name}")
     return out
 
 

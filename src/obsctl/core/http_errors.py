@@ -159,7 +159,7 @@ def body_detail(body_text: str, decode: Any = None) -> str:
     """
     try:
         body = decode() if decode is not None else json.loads(body_text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested ~1000 deep
         return excerpt(body_text)
     return excerpt(_detail_from(body))
 

@@ -111,6 +111,11 @@ def plural(count: float, word: str, many: str | None = None) -> str:
     return f"{text} {word if abs(count) == 1 else (many or word + 's')}"
 
 
+def label_text(labels: Mapping[str, Any]) -> str:
+    """Labels as one cell, `k=v,k=v` in the mapping's order: how every table shows a label set."""
+    return ",".join(f"{k}={v}" for k, v in labels.items())
+
+
 def format_value(value: Any) -> str:
     """Cell text for TSV/CSV/tables: stable, no Python reprs."""
     if value is None:
@@ -126,7 +131,7 @@ def format_value(value: Any) -> str:
     if isinstance(value, datetime):
         return _rfc3339(value)
     if isinstance(value, Mapping):
-        return ",".join(f"{k}={v}" for k, v in value.items())
+        return label_text(value)
     if isinstance(value, (list, tuple, set, frozenset)):
         return ",".join(format_value(v) for v in value)
     return str(value)

@@ -60,7 +60,7 @@ def config_paths(env: Mapping[str, str], flag: str | None = None) -> tuple[Path,
 
 def read_config(paths: Sequence[Path]) -> ConfigDoc:
     """Read and merge the contexts files; the first file that sets a key wins."""
-    import yaml
+    from obsctl.core.yamlio import load_file
 
     current: str | None = None
     contexts: dict[str, dict[str, Any]] = {}
@@ -71,21 +71,10 @@ def read_config(paths: Sequence[Path]) -> ConfigDoc:
             raws.append({})
             continue
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-        except UnicodeDecodeError as exc:
-            raise ConfigError(
-                f"{path}: not UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
-                hint="save the contexts file as UTF-8, e.g. iconv -f latin1 -t utf-8",
-            ) from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from exc
+        data = load_file(raw, path, "contexts file") or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level must be a mapping with `contexts:`")
         unknown = set(data) - {"current-context", "contexts", "apiVersion", "kind"}
@@ -164,13 +153,14 @@ def load_settings(
             source = "env"
         merged.update(env_over)
         flag_over = dict((overrides or {}).get(name) or {})
+        url_flag = str(flag_over.pop("url_flag", None) or "--url")  # the command's flag for the URL
         if flag_over.get("url"):
             source = "flag"
         merged.update({k: v for k, v in flag_over.items() if v is not None})
         if not merged.get("url"):
             continue
         where = f"{_origin(doc, context)}{prefix}.{name}"
-        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": "--url"}.get(source, f"{where}.url")
+        url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": url_flag}.get(source, f"{where}.url")
         backends[name] = _parse_backend(name, merged, where, source, url_where)
     sections: dict[str, dict[str, Any]] = {}
     for section in SECTION_TABLE:
@@ -269,6 +259,7 @@ def _parse_backend(
         retries=_int(block.get("retries", DEFAULT_RETRIES), f"{where}.retries"),
         options=parse_options(spec, block, where),
         source=source,
+        url_where=url_where,
     )
 
 

@@ -79,6 +79,7 @@ class BackendSettings:
     retries: int = DEFAULT_RETRIES
     options: Mapping[str, Any] = field(default_factory=dict)
     source: str = "default"  # where the URL came from: flag, env, context or default
+    url_where: str | None = None  # how hints name that place: `--url`, `OBSCTL_PROMETHEUS_URL`, a key path
 
 
 @dataclass(frozen=True)

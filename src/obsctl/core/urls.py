@@ -17,11 +17,15 @@ from obsctl.core.errors import ConfigError
 
 REDACTED = "REDACTED"
 # The one rule for "this name carries a credential": header names, query parameters, config keys.
-SECRET_WORDS = r"auth|token|secret|passw|api[-_]?key|cookie|session|credential"
+# Signed URLs carry theirs as `X-Amz-Signature`, `X-Goog-Signature`, `sig` (Azure SAS) or `key` (Google).
+SECRET_WORDS = r"auth|token|secret|passw|api[-_]?key|cookie|session|credential|signature|(?<![a-z])(?:sig|key)(?![a-z])"
 SECRET_NAME = re.compile(f"({SECRET_WORDS})", re.I)
 HTTP_SCHEMES = ("http", "https")
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f]")
+MAX_URL_LENGTH = 65_536  # httpx's limit
+_IPV4_STYLE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$")  # httpx reads these as IPv4 only
 _BAD_HOST_CHARS = re.compile(r"[\s/\\?#@<>\"'`{}|^]|[\x00-\x1f\x7f]")
 
 
@@ -40,14 +44,20 @@ def validate_url(
     """The URL stripped of surrounding blanks, or ConfigError (exit 2) naming `where` and the problem.
 
     `where` is what the user set: a flag (`--url`), an env var (`OBSCTL_PROMETHEUS_URL`) or a file key
-    (`contexts.prod.prometheus.url`).
+    (`contexts.prod.prometheus.url`); empty when the caller names it (click names a flag itself).
     """
     text = str(url).strip()
     hint = f"expected e.g. {example}"
     shown = safe_redact_url(text)
-    bad = f"{where}: not a URL: {shown!r}"
+    at = f"{where}: " if where else ""
+    bad = f"{at}not a URL: {shown!r}"
     if not text:
-        raise ConfigError(f"{where}: empty URL", hint=hint)
+        raise ConfigError(f"{at}empty URL", hint=hint)
+    control = _CONTROL_CHAR.search(text)
+    if control is not None:  # httpx refuses them anywhere in a URL
+        raise ConfigError(f"{bad}: a control character at position {control.start() + 1}", hint=hint)
+    if len(text) > MAX_URL_LENGTH:
+        raise ConfigError(f"{at}URL longer than {MAX_URL_LENGTH:,} characters", hint=hint)
     try:
         parts = urlsplit(text)
     except ValueError as exc:
@@ -56,7 +66,7 @@ def validate_url(
         raise ConfigError(bad, hint=hint)
     if parts.scheme.lower() not in schemes:
         kind = "an http(s) URL" if schemes == HTTP_SCHEMES else f"a {'/'.join(schemes)} URL"
-        raise ConfigError(f"{where}: not {kind}: {shown!r}", hint=hint)
+        raise ConfigError(f"{at}not {kind}: {shown!r}", hint=hint)
     host = parts.hostname
     if not host:
         raise ConfigError(f"{bad}: no host", hint=hint)
@@ -67,6 +77,10 @@ def validate_url(
             raise ConfigError(f"{bad}: invalid IPv6 address [{host}]", hint=hint) from None
     elif _BAD_HOST_CHARS.search(host):
         raise ConfigError(f"{bad}: invalid host {host!r}", hint=hint)
+    else:
+        problem = _host_problem(host)
+        if problem is not None:
+            raise ConfigError(f"{bad}: {problem}", hint=hint)
     try:
         port = parts.port
     except ValueError:
@@ -74,6 +88,33 @@ def validate_url(
     if port is not None and not 0 < port < 65536:
         raise ConfigError(f"{bad}: port out of range (1-65535)", hint=hint)
     return text
+
+
+def _host_problem(host: str) -> str | None:
+    """What the HTTP client or the resolver would reject in a host name, as they would see it.
+
+    httpx checks dotted-quad hosts as IPv4 and IDNA-encodes non-ASCII names (decoding `xn--` ones
+    for display); the resolver refuses empty labels and labels over 63 characters.
+    """
+    if _IPV4_STYLE.match(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return f"invalid IPv4 address {host!r}"
+        return None
+    if not host.isascii() or host.startswith("xn--"):
+        import idna
+
+        try:
+            host = idna.decode(host) if host.isascii() else idna.encode(host.lower()).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return f"invalid international host name {host!r}"
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:  # a trailing dot: the DNS root
+        labels.pop()
+    if any(not label or len(label) > 63 for label in labels):
+        return f"invalid host {host!r}: an empty label or one over 63 characters"
+    return None
 
 
 def _split_problem(exc: ValueError) -> str:

@@ -66,7 +66,7 @@ def load_probes_file(path: str) -> ProbesFile:
     """Read and validate a probes YAML file ("-" reads stdin)."""
     import sys
 
-    import yaml
+    from obsctl.core.yamlio import load_file
 
     if path == "-":
         raw = sys.stdin.buffer.read()
@@ -80,25 +80,7 @@ def load_probes_file(path: str) -> ProbesFile:
             raise ConfigError(f"{path}: no such probes file", hint="pass an existing file to -f") from None
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read probes file: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"{source}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            hint="save the probes file as UTF-8, e.g. iconv -f latin1 -t utf-8",
-        ) from None
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{source}{where}: invalid YAML: {problem}") from None
-    except ValueError as exc:  # PyYAML's int() of a number over Python's 4,300-digit limit
-        raise ConfigError(f"{source}: invalid YAML: {str(exc).split(';')[0]}") from None
-    except RecursionError:
-        raise ConfigError(f"{source}: invalid YAML: nested too deeply") from None
+    data = load_file(raw, source, "probes file")  # ConfigError (exit 2) naming the file, whatever it holds
     return parse_document(data, source)
 
 

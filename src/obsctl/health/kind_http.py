@@ -10,15 +10,22 @@ from obsctl.health.jsoncond import Condition, ConditionError
 from obsctl.health.jsoncond import parse as parse_condition
 from obsctl.health.kinds import HttpConfig, Secret
 from obsctl.health.model import Threshold
-from obsctl.health.values import _bool, _check_keys, _count, _mapping, _opt_str, _regex, _str, _threshold
+from obsctl.health.values import (
+    _bool,
+    _check_keys,
+    _count,
+    _opt_str,
+    _regex,
+    _shorthand,
+    _str,
+    _threshold,
+)
 
 _STATUS = re.compile(r"^[1-5](\d\d|xx)$")
 
 
 def parse_http(body: Any, where: str) -> HttpConfig:
-    if isinstance(body, str):
-        body = {"url": body}
-    body = _mapping(body, where, "{url: http://127.0.0.1:8000/health}")
+    body = _shorthand(body, where, "url", "{url: http://127.0.0.1:8000/health}")
     _check_keys(
         body,
         (

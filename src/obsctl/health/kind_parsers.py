@@ -42,15 +42,14 @@ from obsctl.health.values import (
     _opt_str,
     _regex,
     _secret,
+    _shorthand,
     _str,
     _threshold,
 )
 
 
 def _parse_tcp(body: Any, where: str) -> TcpConfig:
-    if isinstance(body, str):
-        body = {"address": body}
-    body = _mapping(body, where, "{address: 127.0.0.1:6379}")
+    body = _shorthand(body, where, "address", "{address: 127.0.0.1:6379}")
     _check_keys(body, ("address", "send", "expect", "tls", "insecure", "max_latency"), where)
     if "address" not in body:
         raise ConfigError(f"{where}.address: required (host:port)")
@@ -75,9 +74,7 @@ def _parse_tcp(body: Any, where: str) -> TcpConfig:
 
 
 def _parse_dns(body: Any, where: str) -> DnsConfig:
-    if isinstance(body, str):
-        body = {"query": body}
-    body = _mapping(body, where, "{query: example.com, type: A, expect: [93.184.215.14]}")
+    body = _shorthand(body, where, "query", "{query: example.com, type: A, expect: [93.184.215.14]}")
     _check_keys(body, ("query", "type", "expect", "max_latency"), where)
     if "query" not in body:
         raise ConfigError(f"{where}.query: required (the name to resolve)")
@@ -114,9 +111,7 @@ def _parse_dns(body: Any, where: str) -> DnsConfig:
 
 
 def _parse_redis(body: Any, where: str) -> RedisConfig:
-    if isinstance(body, str):
-        body = {"address": body}
-    body = _mapping(body, where, "{address: 127.0.0.1:6379, password_env: REDIS_PASSWORD}")
+    body = _shorthand(body, where, "address", "{address: 127.0.0.1:6379, password_env: REDIS_PASSWORD}")
     _check_keys(body, ("address", "username", "password", "password_env", "password_file"), where)
     address = body.get("address", "127.0.0.1:6379")
     host, port = _address(address, f"{where}.address", default_port=6379)
@@ -130,9 +125,9 @@ def _parse_redis(body: Any, where: str) -> RedisConfig:
 
 
 def _parse_postgres(body: Any, where: str) -> PostgresConfig:
-    if isinstance(body, str):
-        body = {"dsn": body}
-    body = _mapping(body, where, "{dsn: 'host=127.0.0.1 dbname=app user=app', password_env: PGPASSWORD}")
+    body = _shorthand(
+        body, where, "dsn", "{dsn: 'host=127.0.0.1 dbname=app user=app', password_env: PGPASSWORD}"
+    )
     _check_keys(
         body,
         (
@@ -207,9 +202,7 @@ def _parse_system(body: Any, where: str) -> SystemConfig:
 
 
 def _parse_process(body: Any, where: str) -> ProcessConfig:
-    if isinstance(body, str):
-        body = {"name": body}
-    body = _mapping(body, where, "{name: redis-server}")
+    body = _shorthand(body, where, "name", "{name: redis-server}")
     _check_keys(body, ("name", "cmdline", "min", "max"), where)
     if body.get("name") is None and body.get("cmdline") is None:
         raise ConfigError(f"{where}.name: required (or cmdline: a regular expression)")
@@ -259,9 +252,7 @@ def _parse_command(body: Any, where: str) -> CommandConfig:
 
 
 def _parse_backend(body: Any, where: str) -> BackendConfig:
-    if isinstance(body, str):
-        body = {"name": body}
-    body = _mapping(body, where, "{name: prometheus}")
+    body = _shorthand(body, where, "name", "{name: prometheus}")
     _check_keys(body, ("name", "targets_down", "freshness", "index", "timestamp_field"), where)
     name = body.get("name")
     if name not in BACKEND_NAMES:

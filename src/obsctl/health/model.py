@@ -137,6 +137,11 @@ class CheckResult:
     observed: Mapping[str, Any] = field(default_factory=dict)
     body_excerpt: str | None = None
 
+    @classmethod
+    def of(cls, spec: ProbeSpec, check: str, status: str, summary: str, **fields: Any) -> CheckResult:
+        """A result of `spec`'s probe: its name, kind and tags filled in from the spec."""
+        return cls(spec.name, spec.kind, check, status, summary, tags=spec.tags, **fields)
+
     @property
     def ok(self) -> bool:
         return self.status in (PASS, WARN, SKIP)

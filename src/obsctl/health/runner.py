@@ -194,8 +194,6 @@ def run(
         got = results[i]
         if got is None:
             why = "cancelled by --fail-fast" if i in running else "not run (--fail-fast)"
-            got = [
-                CheckResult(spec.name, spec.kind, check_label(spec), SKIP, why, tags=spec.tags, attempts=0)
-            ]
+            got = [CheckResult.of(spec, check_label(spec), SKIP, why, attempts=0)]
         flat.extend(got)
     return flat

@@ -18,6 +18,13 @@ def _mapping(body: Any, where: str, example: str) -> dict[str, Any]:
     return body
 
 
+def _shorthand(body: Any, where: str, key: str, example: str) -> dict[str, Any]:
+    """A kind's settings: a mapping, or a lone string that stands for its main key (`http: URL`)."""
+    if isinstance(body, str):
+        body = {key: body}
+    return _mapping(body, where, example)
+
+
 def _check_keys(body: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     unknown = [k for k in body if k not in allowed]
     if unknown:

@@ -348,8 +348,7 @@ def test_probes_file_with_a_number_too_long_to_read_exits_2(run_cli, tmp_path):
     result = run_cli(["health", "-f", path])
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == (
-        f"obsctl: error: {path}: invalid YAML: Exceeds the limit (4300 digits) for integer string conversion:"
-        " value has 5000 digits"
+        f"obsctl: error: {path}:2: invalid YAML: a number with more than 4300 digits is too long to read"
     )
 
 
@@ -359,7 +358,10 @@ def test_contexts_file_that_is_not_utf8_exits_2(run_cli, tmp_path):
     path.write_bytes("contexts:\n  café: {prometheus: {url: 'http://127.0.0.1:9'}}\n".encode("latin-1"))
     result = run_cli(["health", "--skip", "system"], env={"OBSCTL_CONFIG": str(path)})
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[0] == f"obsctl: error: {path}: not UTF-8 (byte 0xe9 at offset 15)"
+    assert result.stderr.splitlines() == [
+        f"obsctl: error: {path}:2: not UTF-8 (byte 0xe9 at offset 15)",
+        "hint: save the contexts file as UTF-8, e.g. iconv -f latin1 -t utf-8",
+    ]
 
 
 @pytest.mark.parametrize(

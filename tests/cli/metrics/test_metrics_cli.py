@@ -74,7 +74,7 @@ def test_bad_url_flag_exits_2(run_cli):
         ["metrics", "query", "up", "--url", "prom:9090"], transport=httpx.MockTransport(no_request)
     )
     assert result.exit_code == 2
-    assert "--url: not a URL: 'prom:9090'" in result.stderr
+    assert "Invalid value for '--url': not a URL: 'prom:9090'" in result.stderr
 
 
 def test_instant_query_piped_is_headerless_tsv(run_cli):

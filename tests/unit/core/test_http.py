@@ -167,6 +167,38 @@ def test_malformed_body_is_exit_3(tmp_path):
         client.get_json("/x")
 
 
+@pytest.mark.parametrize("status", [200, 500])
+def test_json_nested_beyond_the_decoder_is_exit_3(tmp_path, status):
+    # A misbehaving server's 100k-deep JSON: RecursionError escaped as exit 70 (found with the guard).
+    deep = "[" * 100_000 + "]" * 100_000
+    client, _ = client_for(tmp_path, "      url: http://p:1\n", lambda r: httpx.Response(status, text=deep))
+    with pytest.raises(BackendError) as err:
+        client.get_json("/x")
+    assert err.value.exit_code == ExitCode.BACKEND
+    assert ("JSON nested too deeply" if status == 200 else "answered 500: [[[") in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("backend_yaml", "env", "message"),
+    [
+        ("      headers: {X-Team: \u00e9quipe}\n", {}, "prometheus.headers.X-Team: a non-ASCII character at position 1"),
+        ("", {"OBSCTL_PROMETHEUS_TENANT": "t\u00e9"}, "headers.X-Scope-OrgID: a non-ASCII character at position 2"),
+        ("", {"OBSCTL_PROMETHEUS_TOKEN": "abc\u2026"}, "auth.bearer: a non-ASCII character at position 4"),
+        ("      auth: {bearer: {token_env: T}}\n", {"T": "a\nb"}, "auth.bearer: a line break or control character"),
+        ("      auth: {api_key: {key: \"k\\r\"}}\n", {}, "auth.api_key: a line break or control character"),
+    ],
+)
+def test_header_values_http_cannot_carry_are_exit_2(tmp_path, backend_yaml, env, message):
+    # Found with the guard: httpx's UnicodeEncodeError on a non-ASCII token or tenant (exit 70).
+    with pytest.raises(ConfigError) as err:  # plain headers when the client is built, secrets per request
+        client, _ = client_for(
+            tmp_path, "      url: http://p:1\n" + backend_yaml, lambda r: pytest.fail("no request sent"), env=env
+        )
+        client.get_json("/x")
+    assert message in err.value.message and err.value.exit_code == ExitCode.USAGE
+    assert "\u00e9" not in err.value.message and "\u2026" not in err.value.message  # a secret is not echoed
+
+
 def test_retries_idempotent_on_503_then_succeeds(tmp_path):
     calls = []
 

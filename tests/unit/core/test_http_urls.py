@@ -25,6 +25,15 @@ from obsctl.core.urls import join_url, proxy_for, safe_redact_url, same_origin, 
         ("http://exa mple.com/", "invalid host 'exa mple.com'"),
         ("ftp://h/", "OBSCTL_PROMETHEUS_URL: not an http(s) URL: 'ftp://h/'"),
         ("", "OBSCTL_PROMETHEUS_URL: empty URL"),
+        # what httpx or the resolver refuse (found by the guard: exit 70 "internal error")
+        ("http://999.1.1.1/", "not a URL: 'http://999.1.1.1/': invalid IPv4 address '999.1.1.1'"),
+        ("http://\u00bb/", "invalid international host name '\u00bb'"),
+        ("http://xn--a:1/", "invalid international host name 'xn--a'"),
+        ("http://a..b:1/", "invalid host 'a..b': an empty label or one over 63 characters"),
+        (f"http://{'a' * 64}.example/", "an empty label or one over 63 characters"),
+        ("https://h/#a\x03b", "a control character at position 13"),
+        ("http://h/?q=\x7f", "a control character at position 13"),
+        ("http://h/" + "a" * 70_000, "OBSCTL_PROMETHEUS_URL: URL longer than 65,536 characters"),
     ],
 )
 def test_invalid_urls_are_usage_errors_naming_the_source(url, message):
@@ -37,7 +46,16 @@ def test_invalid_urls_are_usage_errors_naming_the_source(url, message):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1:9090", "https://[::1]:9443/prom/?tenant=a", "http://h/?api_key=X", " http://h:1 "],
+    [
+        "http://127.0.0.1:9090",
+        "https://[::1]:9443/prom/?tenant=a",
+        "http://h/?api_key=X",
+        " http://h:1 ",
+        "http://b\u00fccher.example:1/",
+        "http://xn--bcher-kva.example:1/",
+        "http://localhost.:9090/",
+        f"http://{'a' * 63}.example/",
+    ],
 )
 def test_valid_urls_pass(url):
     assert validate_url(url, "x") == url.strip()
@@ -81,3 +99,15 @@ def test_proxy_rule():
     assert proxy_for("http://localhost:9090/", None, env) is None
     assert proxy_for("http://127.0.0.1:9090/", "http://explicit:1", env) == "http://explicit:1"
     assert proxy_for("http://api.example/", None, {"NO_PROXY": "*", "HTTP_PROXY": "http://p:1"}) is None
+
+
+def test_signed_url_parameters_are_secrets():
+    from obsctl.core.urls import is_secret_name, redact_url
+
+    url = "http://h/p?X-Amz-Signature=s1&sig=s2&key=s3&X-Goog-Signature=s4&monkey=m&signal=n&keys=k&sv=1"
+    assert redact_url(url) == (
+        "http://h/p?X-Amz-Signature=REDACTED&sig=REDACTED&key=REDACTED&X-Goog-Signature=REDACTED"
+        "&monkey=m&signal=n&keys=k&sv=1"
+    )
+    assert safe_redact_url("http://[::1/?sig=s2&key=s3&monkey=m") == "http://[::1/?sig=REDACTED&key=REDACTED&monkey=m"
+    assert is_secret_name("X-Api-Key") and not is_secret_name("Keep-Alive") and not is_secret_name("design")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import httpx
 import pytest
+import typer
 
 from obsctl.core.errors import UsageError
-from obsctl.core.params import duration_flag, time_flag, time_range
+from obsctl.core.params import check_url_flag, duration_flag, time_flag, time_range
 from obsctl.core.timeparse import age, duration_seconds, parse_rfc3339, to_rfc3339
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+AM = str(Path(__file__).resolve().parents[2] / "fixtures" / "alertmanager" / "amtool_conf.routing.yml")
 
 
 def test_duration_flag_messages_name_the_flag():
@@ -117,3 +121,47 @@ def test_rfc3339_round_trip_and_naive_is_utc():
     )
     assert parse_rfc3339("0001-01-01T00:00:00Z") is None
     assert parse_rfc3339(42) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "flag", "problem"),
+    [
+        (["metrics", "query", "up", "--url", "http://[::1"], "--url", "not a URL: 'http://[::1': unbalanced"),
+        (["metrics", "--url", "prom:9090", "labels"], "--url", "not a URL: 'prom:9090' (expected e.g. http://"),
+        (["alerts", "silence", "list", "--url", "ftp://am"], "--url", "not an http(s) URL: 'ftp://am'"),
+        (["config", "set-context", "x", "--jaeger-url", "http://h:99999"], "--jaeger-url", "not a URL: 'http://h:99999': port"),
+        (["alerts", "coverage", "--from-prometheus", "--prometheus-url", "x"], "--prometheus-url", "not a URL: 'x'"),
+    ],
+)
+def test_url_flags_are_named_once(run_cli, args, flag, problem):
+    # Issue 9: "Invalid value for '--url': --url: not a URL ..." named the flag twice.
+    result = run_cli(args, transport=httpx.MockTransport(lambda r: pytest.fail(f"request sent: {r.url}")))
+    assert result.exit_code == 2
+    error = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert error[0].startswith(f"Error: Invalid value for '{flag}': {problem}")
+    assert result.stderr.count(flag) == 1
+
+
+def test_check_url_flag_passes_good_urls_and_none():
+    assert check_url_flag(None) is None
+    assert check_url_flag("http://127.0.0.1:9090/prom?tenant=a") == "http://127.0.0.1:9090/prom?tenant=a"
+    with pytest.raises(typer.BadParameter, match=r"^empty URL \(expected e\.g\."):
+        check_url_flag("  ")
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["metrics", "query", "up", "--url", "http://127.0.0.1:1"], "--url"),
+        (["alerts", "silence", "list", "--url", "http://127.0.0.1:1"], "--url"),
+        (["alerts", "coverage", "--from-prometheus", "--prometheus-url", "http://127.0.0.1:1", "--am-config", AM], "--prometheus-url"),
+    ],
+)
+def test_unreachable_hint_names_the_flag_that_was_used(run_cli, args, flag):
+    # It said "the URL comes from --prometheus-url" after `metrics query --url`, a flag that command lacks.
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    result = run_cli(args, transport=httpx.MockTransport(refuse))
+    assert result.exit_code == 5, result.output
+    assert result.stderr.splitlines()[-1].endswith(f"the URL comes from {flag}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,23 @@ def test_atomic_write_keeps_a_backup_when_comments_would_be_lost(tmp_path):
     assert "a: {}" in path.read_text()
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert write_config_atomic(path, {"contexts": {}}) is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"contexts:\n  prod: " + b"[" * 2000, r":2:\d+: invalid YAML: exceeded maximum nesting depth"),  # libyaml
+        (b"contexts:\n  prod: {a: " + b"[" * 500 + b"]" * 500 + b"}\n", ": invalid YAML: nested more than 100 levels"),
+        (b"contexts: {a: " + b"9" * 10000 + b"}\n", ":1: invalid YAML: a number with more than 4300 digits"),
+        (b"contexts:\n  prod: &p {prometheus: *p}\n", ": invalid YAML: an alias is used inside its own anchor"),
+        (b"contexts:\n  caf\xe9: {}\n", r":2: not UTF-8 \(byte 0xe9 at offset 15\)"),
+    ],
+)
+def test_files_python_cannot_hold_are_one_exit_2_line(tmp_path, data, message):
+    # Issue 9, the guard: RecursionError and int()'s ValueError escaped read_config (exit 70).
+    path = tmp_path / "config.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as err:
+        load_settings({"OBSCTL_CONFIG": str(path)})
+    assert err.value.exit_code == ExitCode.USAGE
+    assert re.match(re.escape(str(path)) + message, err.value.message) and "\n" not in err.value.message

@@ -8,6 +8,7 @@ import typer
 
 from obsctl.alerts.commands._common import UrlOpt, actx_of, am_client, am_config_option
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import url_flag_callback
 
 if TYPE_CHECKING:
     from obsctl.alerts.config import AlertmanagerConfig
@@ -30,7 +31,12 @@ def coverage(
     ] = False,
     prometheus_url: Annotated[
         str | None,
-        typer.Option("--prometheus-url", help="Prometheus URL, overriding the context.", metavar="URL"),
+        typer.Option(
+            "--prometheus-url",
+            help="Prometheus URL, overriding the context.",
+            metavar="URL",
+            callback=url_flag_callback("prometheus"),
+        ),
     ] = None,
     am_config: Annotated[
         str | None, am_config_option("alertmanager.yml to route with (default: the running config).")
@@ -126,5 +132,5 @@ def _prometheus_rules(actx: AppContext, url: str | None) -> tuple[list[AlertRule
     from obsctl.alerts.promrules import rules_from_prometheus
     from obsctl.metrics.client import PromClient
 
-    actx.override("prometheus", url=url)
+    actx.override("prometheus", url=url, url_flag="--prometheus-url")
     return rules_from_prometheus(PromClient(actx.client("prometheus")))

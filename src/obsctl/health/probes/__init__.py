@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from obsctl.core.timeparse import utcnow
-from obsctl.health.model import FAIL, Assertion, CheckResult, ProbeSpec, verdict
+from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec, verdict
 
 if TYPE_CHECKING:
     from obsctl.core.http import ApiClient
@@ -46,15 +47,13 @@ def make_result(
 ) -> CheckResult:
     """A CheckResult whose status and summary come from its assertions."""
     status, summary = verdict(assertions)
-    return CheckResult(
-        name=spec.name,
-        kind=spec.kind,
-        check=check,
-        status=status,
-        summary=summary or ok_summary,
+    return CheckResult.of(
+        spec,
+        check,
+        status,
+        summary or ok_summary,
         target=target,
         duration_ms=duration_ms,
-        tags=spec.tags,
         assertions=tuple(assertions),
         **extra,
     )
@@ -70,17 +69,8 @@ def error_result(
     **extra: Any,
 ) -> CheckResult:
     """A failed check that did not get as far as its assertions."""
-    return CheckResult(
-        name=spec.name,
-        kind=spec.kind,
-        check=check,
-        status=FAIL,
-        summary=error,
-        target=target,
-        duration_ms=duration_ms,
-        tags=spec.tags,
-        error=error,
-        **extra,
+    return CheckResult.of(
+        spec, check, FAIL, error, target=target, duration_ms=duration_ms, error=error, **extra
     )
 
 
@@ -98,6 +88,24 @@ def read_secret(secret: Any, env: Mapping[str, str], where: str) -> str | None:
         return resolve(secret, env, where)
     except ConfigError as exc:
         raise ProbeFailure(exc.message) from None
+
+
+def elapsed_ms(started: float) -> float:
+    """Milliseconds since `started` (a `time.perf_counter()` reading): every probe's duration."""
+    return (time.perf_counter() - started) * 1000
+
+
+def pattern_assertion(
+    name: str, pattern: re.Pattern[str], text: str, *, observed: str | None = None, missed: str = "no match"
+) -> Assertion:
+    """The `matches /regex/` verdict that body, reply and output expectations share."""
+    found = pattern.search(text) is not None
+    return Assertion(
+        name,
+        PASS if found else FAIL,
+        expected=f"matches /{pattern.pattern}/",
+        observed=observed if observed is not None else ("matched" if found else missed),
+    )
 
 
 def latency_assertion(max_latency: Any, total_ms: float) -> Assertion:

@@ -17,7 +17,7 @@ from obsctl.core.errors import BackendError, ObsctlError
 from obsctl.core.timeparse import to_rfc3339
 from obsctl.health.config import BackendConfig
 from obsctl.health.model import FAIL, PASS, WARN, Assertion, CheckResult, ProbeSpec
-from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result
+from obsctl.health.probes import ProbeEnv, elapsed_ms, error_result, excerpt, make_result
 
 DEFAULT_LOGS_INDEX = "logs-*"
 DEFAULT_TIMESTAMP_FIELD = "@timestamp"
@@ -45,7 +45,7 @@ def run_backend(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
                     str(exc.args[0]),
                     str(exc.args[1]),
                     target=client.base_url,
-                    duration_ms=(time.perf_counter() - started) * 1000,
+                    duration_ms=elapsed_ms(started),
                 )
             )
             break
@@ -56,7 +56,7 @@ def run_backend(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
 def _timed(result: CheckResult, started: float) -> CheckResult:
     from dataclasses import replace
 
-    return replace(result, duration_ms=(time.perf_counter() - started) * 1000)
+    return replace(result, duration_ms=elapsed_ms(started))
 
 
 def _get(client: Any, path: str, timeout: float, check: str, params: Any = None) -> Any:

@@ -12,7 +12,7 @@ import time
 
 from obsctl.health.config import CommandConfig
 from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
-from obsctl.health.probes import ProbeEnv, error_result, excerpt, make_result
+from obsctl.health.probes import ProbeEnv, elapsed_ms, error_result, excerpt, make_result, pattern_assertion
 
 _live_lock = threading.Lock()
 _live: set[subprocess.Popen[bytes]] = set()
@@ -61,13 +61,13 @@ def run_command(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
                 spec,
                 check,
                 f"timed out after {timeout:g}s (killed)",
-                duration_ms=(time.perf_counter() - started) * 1000,
+                duration_ms=elapsed_ms(started),
             )
         ]
     finally:
         with _live_lock:
             _live.discard(proc)
-    total = (time.perf_counter() - started) * 1000
+    total = elapsed_ms(started)
     code = proc.returncode
     stdout = out.decode(errors="replace")
     stderr = err.decode(errors="replace")
@@ -80,15 +80,7 @@ def run_command(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
         )
     ]
     if cfg.expect_output is not None:
-        found = cfg.expect_output.search(stdout) is not None
-        assertions.append(
-            Assertion(
-                "output",
-                PASS if found else FAIL,
-                expected=f"matches /{cfg.expect_output.pattern}/",
-                observed="matched" if found else "no match",
-            )
-        )
+        assertions.append(pattern_assertion("output", cfg.expect_output, stdout))
     result = make_result(
         spec,
         check,

@@ -28,10 +28,12 @@ from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
 from obsctl.health.probes import (
     ProbeEnv,
     ProbeFailure,
+    elapsed_ms,
     error_result,
     excerpt,
     latency_assertion,
     make_result,
+    pattern_assertion,
     read_secret,
     redact_text,
 )
@@ -165,7 +167,7 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
         return [_fail(spec, check, shown_url, reason, started, timings, observed)]
     _hops_observed(got.hops, timings, observed)
     history_len = got.hops.redirects
-    total_ms = (time.perf_counter() - started) * 1000
+    total_ms = elapsed_ms(started)
     timings["transfer"] = transfer_ms
     if tracer.first_byte is not None:
         timings["first_byte"] = (tracer.first_byte - started) * 1000
@@ -221,15 +223,8 @@ def _assess(
     if cfg.expect_body or cfg.expect_body_not or cfg.expect_json:
         text = body.decode(encoding, errors="replace")
     if cfg.expect_body is not None and text is not None:
-        found = cfg.expect_body.search(text) is not None
-        out.append(
-            Assertion(
-                "body",
-                PASS if found else FAIL,
-                expected=f"matches /{cfg.expect_body.pattern}/",
-                observed="matched" if found else "no match" + (" (body truncated)" if truncated else ""),
-            )
-        )
+        missed = "no match" + (" (body truncated)" if truncated else "")
+        out.append(pattern_assertion("body", cfg.expect_body, text, missed=missed))
     if cfg.expect_body_not is not None and text is not None:
         hit = cfg.expect_body_not.search(text)
         out.append(
@@ -287,7 +282,7 @@ def _fail(
     timings: dict[str, float],
     observed: dict[str, Any],
 ) -> CheckResult:
-    total = (time.perf_counter() - started) * 1000
+    total = elapsed_ms(started)
     timings["total"] = total
     return error_result(
         spec, check, reason, target=target, duration_ms=total, phases=_phases(timings), observed=observed

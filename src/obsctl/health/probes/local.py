@@ -17,7 +17,7 @@ from typing import Any
 
 from obsctl.health.config import DiskCheck, ProcessConfig, SystemConfig
 from obsctl.health.model import FAIL, PASS, SKIP, Assertion, CheckResult, ProbeSpec, Threshold
-from obsctl.health.probes import ProbeEnv, error_result, make_result
+from obsctl.health.probes import ProbeEnv, elapsed_ms, error_result, make_result
 
 PSEUDO_FS = frozenset(
     {
@@ -116,17 +116,7 @@ def _measured(
     limits = threshold.describe()
     summary = f"{detail} ({limits})" if limits else detail
     a = Assertion(check, status, expected=f"below {limits}" if limits else None, observed=shown)
-    return CheckResult(
-        name=spec.name,
-        kind=spec.kind,
-        check=check,
-        status=status,
-        summary=summary,
-        target=target,
-        tags=spec.tags,
-        assertions=(a,),
-        observed=observed,
-    )
+    return CheckResult.of(spec, check, status, summary, target=target, assertions=(a,), observed=observed)
 
 
 def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
@@ -152,13 +142,11 @@ def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRes
         sw = psutil.swap_memory()
         if sw.total == 0:
             out.append(
-                CheckResult(
-                    spec.name,
-                    spec.kind,
+                CheckResult.of(
+                    spec,
                     "swap",
                     PASS,
                     "no swap configured",
-                    tags=spec.tags,
                     observed={"value": 0.0, "unit": "%", "total_bytes": 0},
                 )
             )
@@ -188,16 +176,7 @@ def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRes
         try:
             load1, load5, load15 = os.getloadavg()
         except (OSError, AttributeError):
-            out.append(
-                CheckResult(
-                    spec.name,
-                    spec.kind,
-                    "load",
-                    SKIP,
-                    "load average not available on this platform",
-                    tags=spec.tags,
-                )
-            )
+            out.append(CheckResult.of(spec, "load", SKIP, "load average not available on this platform"))
         else:
             cores = psutil.cpu_count() or 1
             per_core = load5 / cores
@@ -214,7 +193,7 @@ def run_system(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRes
             )
     if cfg.open_files is not None:
         out.append(_open_files(spec, cfg.open_files))
-    elapsed = (time.perf_counter() - started) * 1000
+    elapsed = elapsed_ms(started)
     return [_with_duration(r, elapsed / max(1, len(out))) for r in out]
 
 
@@ -249,14 +228,12 @@ def _filesystem(spec: ProbeSpec, label: str, path: str, dc: DiskCheck) -> CheckR
             extra={"total_bytes": total, "free_bytes": free_user},
         )
     if st.f_files == 0:
-        return CheckResult(
-            spec.name,
-            spec.kind,
+        return CheckResult.of(
+            spec,
             check,
             PASS,
             "no inode limit on this filesystem",
             target=path,
-            tags=spec.tags,
             observed={"value": 0.0, "unit": "%"},
         )
     used_inodes = st.f_files - st.f_ffree
@@ -294,16 +271,12 @@ def _open_files(spec: ProbeSpec, threshold: Threshold) -> CheckResult:
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     except (ImportError, OSError, ValueError):
-        return CheckResult(
-            spec.name, spec.kind, "open files", SKIP, "not measurable on this platform", tags=spec.tags
-        )
-    return CheckResult(
-        spec.name,
-        spec.kind,
+        return CheckResult.of(spec, "open files", SKIP, "not measurable on this platform")
+    return CheckResult.of(
+        spec,
         "open files",
         PASS,
         f"limit {soft} (hard {hard}) for this process",
-        tags=spec.tags,
         observed={"soft_limit": soft, "hard_limit": hard},
     )
 
@@ -338,7 +311,7 @@ def run_process(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckRe
             f"process {what}",
             [a],
             ok_summary=f"{count} running (pids {', '.join(map(str, pids[:5]))}{'…' if count > 5 else ''})",
-            duration_ms=(time.perf_counter() - started) * 1000,
+            duration_ms=elapsed_ms(started),
             observed={"count": count, "pids": pids[:20]},
         )
     ]

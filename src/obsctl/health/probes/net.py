@@ -7,15 +7,19 @@ import ipaddress
 import re
 import socket
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from obsctl.health.config import DnsConfig, PostgresConfig, RedisConfig, TcpConfig
-from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec
+from obsctl.health.model import FAIL, PASS, Assertion, CheckResult, ProbeSpec, Threshold
 from obsctl.health.probes import (
     ProbeEnv,
+    elapsed_ms,
     error_result,
     excerpt,
     latency_assertion,
     make_result,
+    pattern_assertion,
     read_secret,
     redact_text,
 )
@@ -54,7 +58,7 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
     observed: dict[str, object] = {}
     try:
         sock = _connect(cfg.host, cfg.port, timeout)
-        connect_ms = (time.perf_counter() - started) * 1000
+        connect_ms = elapsed_ms(started)
         observed["connect_ms"] = round(connect_ms, 3)
         with sock:
             conn: socket.socket = sock
@@ -71,41 +75,42 @@ def run_tcp(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
             if cfg.expect is not None:
                 reply = _read_until(conn, cfg.expect, started + timeout)
     except _Failed as exc:
-        return [
-            error_result(
-                spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000
-            )
-        ]
+        return [error_result(spec, check, str(exc), target=target, duration_ms=elapsed_ms(started))]
     except OSError as exc:
         reason = (
             "connection reset by peer" if isinstance(exc, ConnectionResetError) else f"{exc.strerror or exc}"
         )
-        return [
-            error_result(
-                spec, check, reason, target=target, duration_ms=(time.perf_counter() - started) * 1000
-            )
-        ]
-    total = (time.perf_counter() - started) * 1000
+        return [error_result(spec, check, reason, target=target, duration_ms=elapsed_ms(started))]
+    total = elapsed_ms(started)
     assertions = [Assertion("connect", PASS, observed=f"connected in {connect_ms:.0f}ms")]
     if cfg.expect is not None:
-        found = cfg.expect.search(reply) is not None
-        assertions.append(
-            Assertion(
-                "reply",
-                PASS if found else FAIL,
-                expected=f"matches /{cfg.expect.pattern}/",
-                observed=repr(excerpt(reply, 80)) if reply else "nothing received",
-            )
-        )
-    if cfg.max_latency is not None:
-        assertions.append(latency_assertion(cfg.max_latency, total))
+        observed_reply = repr(excerpt(reply, 80)) if reply else "nothing received"
+        assertions.append(pattern_assertion("reply", cfg.expect, reply, observed=observed_reply))
+    return _timed(
+        spec, check, assertions, total, cfg.max_latency, target, f"connected in {connect_ms:.0f} ms", observed
+    )
+
+
+def _timed(
+    spec: ProbeSpec,
+    check: str,
+    assertions: list[Assertion],
+    total: float,
+    max_latency: Threshold | None,
+    target: str,
+    ok_summary: str,
+    observed: Mapping[str, Any],
+) -> list[CheckResult]:
+    """The one result of a timed network check: its assertions, the latency verdict when one is set."""
+    if max_latency is not None:
+        assertions.append(latency_assertion(max_latency, total))
     return [
         make_result(
             spec,
             check,
             assertions,
             target=target,
-            ok_summary=f"connected in {connect_ms:.0f} ms",
+            ok_summary=ok_summary,
             duration_ms=total,
             observed=observed,
         )
@@ -146,10 +151,10 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
                 check,
                 f"cannot resolve {cfg.query}: {exc.strerror}",
                 target=cfg.query,
-                duration_ms=(time.perf_counter() - started) * 1000,
+                duration_ms=elapsed_ms(started),
             )
         ]
-    total = (time.perf_counter() - started) * 1000
+    total = elapsed_ms(started)
     answers = sorted({str(ipaddress.ip_address(str(i[4][0]).split("%")[0])) for i in infos})
     assertions = [Assertion("resolve", PASS, observed=", ".join(answers))]
     if cfg.expect:
@@ -162,19 +167,9 @@ def run_dns(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult
                 observed=", ".join(answers) or "no answers",
             )
         )
-    if cfg.max_latency is not None:
-        assertions.append(latency_assertion(cfg.max_latency, total))
-    return [
-        make_result(
-            spec,
-            check,
-            assertions,
-            target=cfg.query,
-            ok_summary=", ".join(answers),
-            duration_ms=total,
-            observed={"answers": answers},
-        )
-    ]
+    return _timed(
+        spec, check, assertions, total, cfg.max_latency, cfg.query, ", ".join(answers), {"answers": answers}
+    )
 
 
 def _resp(*parts: str) -> bytes:
@@ -219,11 +214,7 @@ def run_redis(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResu
             conn.sendall(_resp("PING"))
             reply = _resp_line(conn, deadline)
     except _Failed as exc:
-        return [
-            error_result(
-                spec, check, str(exc), target=target, duration_ms=(time.perf_counter() - started) * 1000
-            )
-        ]
+        return [error_result(spec, check, str(exc), target=target, duration_ms=elapsed_ms(started))]
     except OSError as exc:
         return [
             error_result(
@@ -231,25 +222,15 @@ def run_redis(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResu
                 check,
                 f"{exc.strerror or exc}",
                 target=target,
-                duration_ms=(time.perf_counter() - started) * 1000,
+                duration_ms=elapsed_ms(started),
             )
         ]
-    total = (time.perf_counter() - started) * 1000
+    total = elapsed_ms(started)
     observed["reply"] = reply
     ok = reply == "+PONG"
     shown = reply.lstrip("+-")
     assertions = [Assertion("ping", PASS if ok else FAIL, expected="PONG", observed=shown)]
-    return [
-        make_result(
-            spec,
-            check,
-            assertions,
-            target=target,
-            ok_summary=f"PONG in {total:.0f} ms",
-            duration_ms=total,
-            observed=observed,
-        )
-    ]
+    return _timed(spec, check, assertions, total, None, target, f"PONG in {total:.0f} ms", observed)
 
 
 POSTGRES_HINT = "pip install 'obsctl[postgres]'"
@@ -282,22 +263,11 @@ def run_postgres(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckR
             version = conn.info.server_version
     except psycopg.Error as exc:
         msg = excerpt(redact_text(str(exc), [password] if password else []))
-        return [
-            error_result(spec, check, msg, target=target, duration_ms=(time.perf_counter() - started) * 1000)
-        ]
-    total = (time.perf_counter() - started) * 1000
+        return [error_result(spec, check, msg, target=target, duration_ms=elapsed_ms(started))]
+    total = elapsed_ms(started)
     assertions = [Assertion("query", PASS, observed=repr(row[0]) if row else "no rows")]
-    return [
-        make_result(
-            spec,
-            check,
-            assertions,
-            target=target,
-            ok_summary=f"{cfg.query} in {total:.0f} ms",
-            duration_ms=total,
-            observed={"server_version": version},
-        )
-    ]
+    summary = f"{cfg.query} in {total:.0f} ms"
+    return _timed(spec, check, assertions, total, None, target, summary, {"server_version": version})
 
 
 def _redact_conninfo(conninfo: str) -> str:

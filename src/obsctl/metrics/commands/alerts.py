@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import check_choice
 from obsctl.metrics.commands.common import UrlOpt, app_context, check_output, emit, notes, prom_client
 
 
@@ -27,8 +28,7 @@ def alerts(
     """
     from obsctl.metrics.explore import Table, alerts_table
 
-    if state not in (None, "firing", "pending"):
-        raise typer.BadParameter(f"{state!r}: choose firing or pending", param_hint="'--state'")
+    check_choice(state, ("firing", "pending"), "--state")
     fmt = check_output(output)
     actx = app_context(ctx, url)
     res = prom_client(actx).alerts()

@@ -27,18 +27,10 @@ MatchOpt = Annotated[
 
 
 def app_context(ctx: typer.Context, url: str | None = None) -> AppContext:
+    """The AppContext with `--url` applied to the prometheus backend."""
     from obsctl.core.context import AppContext
 
-    actx = AppContext.of(ctx)
-    if url:
-        from obsctl.core.settings import check_url
-
-        try:
-            check_url(url, "--url")
-        except Exception as exc:  # ConfigError is exit 2 already; keep the flag's name in it
-            raise typer.BadParameter(str(exc), param_hint="'--url'") from None
-        actx.override("prometheus", url=url)
-    return actx
+    return AppContext.with_url(ctx, "prometheus", url)
 
 
 def prom_client(actx: AppContext) -> PromClient:

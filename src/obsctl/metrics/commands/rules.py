@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import check_choice
 from obsctl.metrics.commands.common import UrlOpt, app_context, check_output, emit, notes, prom_client
 
 
@@ -25,8 +26,7 @@ def rules(
     """
     from obsctl.metrics.explore import rules_table
 
-    if kind not in (None, "alert", "record"):
-        raise typer.BadParameter(f"{kind!r}: choose alert or record", param_hint="'--type'")
+    check_choice(kind, ("alert", "record"), "--type")
     fmt = check_output(output)
     actx = app_context(ctx, url)
     res = prom_client(actx).rules(kind)

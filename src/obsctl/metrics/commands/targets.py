@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from obsctl.core.output import OutputOpt
+from obsctl.core.params import check_choice
 from obsctl.metrics.commands.common import UrlOpt, app_context, check_output, emit, notes, prom_client
 
 
@@ -33,8 +34,7 @@ def targets(
     from obsctl.core.errors import CheckFailed
     from obsctl.metrics.explore import targets_table
 
-    if state not in ("active", "dropped", "any"):
-        raise typer.BadParameter(f"{state!r}: choose active, dropped or any", param_hint="'--state'")
+    check_choice(state, ("active", "dropped", "any"), "--state")
     fmt = check_output(output)
     actx = app_context(ctx, url)
     res = prom_client(actx).targets(state, pool)
