@@ -269,7 +269,7 @@ def test_urls(url: str, where: str) -> None:
 
 
 @GUARD
-@given(token=safe_text.filter(lambda t: len(t) <= 8), which=st.sampled_from(["TOKEN", "TENANT", "USERNAME", "API_KEY"]))
+@given(token=safe_text.filter(lambda t: len(t) <= 8), which=st.sampled_from(["TOKEN", "TENANT", "USERNAME", "API_KEY", "TIMEOUT", "RETRIES", "PATH_PREFIX"]))
 def test_env_secrets_and_tenants(token: str, which: str) -> None:
     env = {"OBSCTL_PROMETHEUS_URL": "http://127.0.0.1:1", f"OBSCTL_PROMETHEUS_{which}": token, "OBSCTL_PROMETHEUS_PASSWORD": "p"}
     code, out = run(["metrics", "query", "up"], env=env)

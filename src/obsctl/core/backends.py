@@ -150,16 +150,26 @@ def allowed_keys(spec: BackendSpec) -> tuple[str, ...]:
     return tuple(sorted({*SHARED_KEYS, *(o.key for o in spec.options)}))
 
 
-def parse_options(spec: BackendSpec, block: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Check and normalise the backend-specific keys present in `block` (only those present)."""
-    return _parse_keys(spec.options, block, where)
+def parse_options(
+    spec: BackendSpec, block: Mapping[str, Any], where: str, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Check and normalise the backend-specific keys present in `block` (only those present).
+
+    `names` maps a key to the place its value came from (an environment variable) for messages.
+    """
+    return _parse_keys(spec.options, block, where, names or {})
 
 
-def _parse_keys(options: tuple[OptionSpec, ...], block: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _parse_keys(
+    options: tuple[OptionSpec, ...],
+    block: Mapping[str, Any],
+    where: str,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for opt in options:
         if opt.key in block:
-            out[opt.key] = _parse_value(opt, block[opt.key], f"{where}.{opt.key}")
+            out[opt.key] = _parse_value(opt, block[opt.key], (names or {}).get(opt.key, f"{where}.{opt.key}"))
     return out
 
 
