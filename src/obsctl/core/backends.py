@@ -21,7 +21,8 @@ class OptionSpec:
 
     `kind`: str (optionally one of `choices`), duration (checked by core's one duration rule and
     kept as canonical text such as `30s`), roles (a role -> field-name map, roles from `roles`) or
-    section (a nested mapping whose keys are `children`).
+    section (a nested mapping whose keys are `children`) or path (a URL path: no control
+    characters, `?` or `#`, which httpx refuses or which would move the API path into the query).
     """
 
     key: str
@@ -83,14 +84,14 @@ BACKEND_TABLE: tuple[BackendSpec, ...] = (
         "Prometheus",
         "Prometheus HTTP API v1 (Prometheus, Thanos, Mimir, VictoriaMetrics)",
         "http://127.0.0.1:9090",
-        (OptionSpec("path_prefix", help="API mount point, e.g. /prometheus for Mimir"),),
+        (OptionSpec("path_prefix", "path", "API mount point, e.g. /prometheus for Mimir"),),
     ),
     BackendSpec(
         "alertmanager",
         "Alertmanager",
         "Alertmanager API v2",
         "http://127.0.0.1:9093",
-        (OptionSpec("path_prefix", help="API mount point behind a proxy"),),
+        (OptionSpec("path_prefix", "path", "API mount point behind a proxy"),),
     ),
     BackendSpec(
         "elasticsearch",
@@ -186,7 +187,24 @@ def _parse_value(opt: OptionSpec, value: Any, where: str) -> Any:
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown key", hint=f"known keys: {', '.join(known)}")
         return _parse_keys(opt.children, value, where)
+    if opt.kind == "path":
+        return _path(value, where)
     return _string(value, where, opt.choices)
+
+
+def _path(value: Any, where: str) -> str:
+    """A URL path prefix httpx can send: checked here (exit 2), as httpx.InvalidURL would be exit 70."""
+    import re
+
+    text = _string(value, where, ())
+    bad = re.search(r"[\x00-\x1f\x7f?#]", text)
+    if bad:
+        what = repr(bad.group()) if bad.group() in "?#" else "a control character"
+        raise ConfigError(
+            f"{where}: {what} at position {bad.start() + 1}; a path prefix is a URL path",
+            hint="e.g. /prometheus; put query parameters in the URL itself",
+        )
+    return text
 
 
 def _string(value: Any, where: str, choices: tuple[str, ...]) -> str:
