@@ -116,11 +116,14 @@ class AppContext:
             )
         return self._settings
 
-    def override(self, backend: str, **values: Any) -> None:
-        """Apply per-command flags (e.g. --url) before settings are first read."""
+    def override(self, backend: str, *, url_flag: str = "--url", **values: Any) -> None:
+        """Apply per-command flags (e.g. --url) before settings are first read; `url_flag` is the
+        flag a `url` came from, so messages about that URL name what the user typed."""
         clean = {k: v for k, v in values.items() if v is not None}
         if not clean:
             return
+        if "url" in clean:
+            clean["url_flag"] = url_flag
         self.overrides.setdefault(backend, {}).update(clean)
         self._settings = None
         self._clients.pop(backend, None)
