@@ -36,10 +36,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "logs": ("obsctl.logs.commands", "Search and tail Elasticsearch/OpenSearch logs"),
     "traces": ("obsctl.traces.commands", ""),
     "alerts": ("obsctl.alerts.commands", ""),
-    "instrument": (
-        "obsctl.instrument.commands",
-        "Scaffold OpenTelemetry, metrics, JSON logs and health endpoints into a repo",
-    ),
+    "instrument": ("obsctl.instrument.commands", ""),
     "config": ("obsctl.config.commands", ""),
 }
 

@@ -451,3 +451,27 @@ def test_target_client_builds_tls_only_for_https_hops(tls_server, tmp_path):
             trusted.fetch(f"{plain}/redirect")  # the TLS server's own answer: the handshake verified
         with build_target_client(timeout=5, env={}) as c, pytest.raises(UnreachableError, match="TLS"):
             c.fetch(f"{plain}/redirect")  # the default context verifies: the test CA is unknown to it
+
+
+def test_backend_client_builds_tls_only_for_https_urls(tls_server, tmp_path):
+    """A plain-http backend never loads its `tls:` files (only checks they exist); https ones load
+    them as before, so a bad CA is exit 2 there and the real handshake still verifies."""
+    from obsctl.core.errors import ConfigError
+
+    url, ca = tls_server
+    unloadable = tmp_path / "ca.pem"
+    unloadable.write_text("not a certificate")
+    with serving(_Hello) as port:
+        env = {
+            "OBSCTL_PROMETHEUS_URL": f"http://127.0.0.1:{port}",
+            "OBSCTL_PROMETHEUS_TOKEN": "right",
+            "OBSCTL_PROMETHEUS_CA_FILE": str(unloadable),
+        }
+        assert client(env).get_json("/x")["data"] == {"hello": "tls"}
+        env["OBSCTL_PROMETHEUS_CA_FILE"] = str(tmp_path / "missing.pem")
+        with pytest.raises(ConfigError, match=r"prometheus\.tls\.ca_file: cannot load .*missing\.pem"):
+            client(env)
+    https_env = {"OBSCTL_PROMETHEUS_URL": url, "OBSCTL_PROMETHEUS_TOKEN": "right"}
+    with pytest.raises(ConfigError, match=r"prometheus\.tls\.ca_file: cannot load .*ca\.pem"):
+        client({**https_env, "OBSCTL_PROMETHEUS_CA_FILE": str(unloadable)})
+    assert client({**https_env, "OBSCTL_PROMETHEUS_CA_FILE": ca}).get_json("/x")["data"] == {"hello": "tls"}

@@ -146,7 +146,11 @@ def probes_files(draw: st.DrawFn) -> bytes:
         st.fixed_dictionaries(
             {"http": st.fixed_dictionaries(
                 {"url": st.sampled_from(["http://127.0.0.1:1/", "http://127.0.0.1:1/?token=x", "http://[::1", "ftp://x"])},
-                optional={"expect_status": documents(["2xx"]), "expect_json": conditions, "max_latency": scalars},
+                optional={"expect_status": documents(["2xx"]), "expect_json": conditions, "max_latency": scalars,
+                          "body": st.one_of(scalars, st.binary(max_size=8), documents(["a"])),
+                          "headers": st.dictionaries(st.sampled_from(["X-A", "X A", "caf\u00e9", "Authorization"]),
+                                                     st.one_of(scalars, st.sampled_from(["caf\u00e9", "a\nb"])),
+                                                     max_size=2)},
             )},
             optional={"name": st.text(max_size=10), "timeout": st.sampled_from(["200ms", "0s", "-1s", "1000y", 1e300]),
                       "retries": st.integers(-2, 1), "tags": documents(["a"]), "unknown": scalars},
@@ -265,7 +269,7 @@ def test_urls(url: str, where: str) -> None:
 
 
 @GUARD
-@given(token=safe_text.filter(lambda t: len(t) <= 8), which=st.sampled_from(["TOKEN", "TENANT", "USERNAME", "API_KEY"]))
+@given(token=safe_text.filter(lambda t: len(t) <= 8), which=st.sampled_from(["TOKEN", "TENANT", "USERNAME", "API_KEY", "TIMEOUT", "RETRIES", "PATH_PREFIX"]))
 def test_env_secrets_and_tenants(token: str, which: str) -> None:
     env = {"OBSCTL_PROMETHEUS_URL": "http://127.0.0.1:1", f"OBSCTL_PROMETHEUS_{which}": token, "OBSCTL_PROMETHEUS_PASSWORD": "p"}
     code, out = run(["metrics", "query", "up"], env=env)
@@ -311,6 +315,9 @@ DEEP_OR_HUGE = {
         [b"l0: &l0 [x, y]\n", b"route: {receiver: a}\n"]
     ),
     "binary-and-dates": b"a: !!binary AAAA\nb: 2026-13-45\nc: !!set {x}\n",
+    "binary-probe-body": b"probes:\n- http: {url: 'http://127.0.0.1:1/', body: !!binary AAAA, method: POST}\n"
+    b"- http: {url: 'http://127.0.0.1:1/', body: {a: !!binary AAAA}}\n",
+    "unsendable-header": b"probes:\n- http: {url: 'http://127.0.0.1:1/', headers: {X-A: caf\xc3\xa9}}\n",
 }
 KINDS = {
     "contexts": lambda f: (["config", "view"], {"OBSCTL_CONFIG": str(f)}),

@@ -7,7 +7,7 @@ import base64
 import os
 import re
 from collections.abc import Generator, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -62,7 +62,10 @@ def header_value(value: str, where: str) -> str:
     if ord(bad.group()) > 0x7F:
         what, hint = "a non-ASCII character", None
     else:
-        what, hint = "a line break or control character", "a token file holds the token alone (end blanks are trimmed)"
+        what, hint = (
+            "a line break or control character",
+            "a token file holds the token alone (end blanks are trimmed)",
+        )
     raise ConfigError(
         f"{where}: {what} at position {bad.start() + 1}; HTTP header values must be ASCII text on one line",
         hint=hint,
@@ -76,6 +79,11 @@ def static_headers(settings: BackendSettings) -> dict[str, str]:
         for n, h in settings.headers.items()
         if not h.secret and h.value is not None
     }
+
+
+def _origin(ref: Any, where: str) -> str:
+    """Name a secret by where its text came from: the environment variable when it is one."""
+    return str(ref.env) if getattr(ref, "env", None) else where
 
 
 def auth_headers(settings: BackendSettings, env: Mapping[str, str], where: str) -> dict[str, str]:
@@ -92,14 +100,14 @@ def auth_headers(settings: BackendSettings, env: Mapping[str, str], where: str) 
         out["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     elif auth.kind == "bearer":
         token = read_secret(auth.secret, env, f"{where}.auth.bearer")
-        out["Authorization"] = "Bearer " + header_value(token, f"{where}.auth.bearer")
+        out["Authorization"] = "Bearer " + header_value(token, _origin(auth.secret, f"{where}.auth.bearer"))
     elif auth.kind == "api_key":
         key = read_secret(auth.secret, env, f"{where}.auth.api_key")
-        out["Authorization"] = "ApiKey " + header_value(key, f"{where}.auth.api_key")
+        out["Authorization"] = "ApiKey " + header_value(key, _origin(auth.secret, f"{where}.auth.api_key"))
     for name, header in settings.headers.items():
         if header.secret:
             value = read_secret(SecretRef(file=header.file, env=header.env), env, f"{where}.headers.{name}")
-            out[name] = header_value(value, f"{where}.headers.{name}")
+            out[name] = header_value(value, _origin(header, f"{where}.headers.{name}"))
     return out
 
 

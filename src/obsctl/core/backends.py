@@ -21,7 +21,8 @@ class OptionSpec:
 
     `kind`: str (optionally one of `choices`), duration (checked by core's one duration rule and
     kept as canonical text such as `30s`), roles (a role -> field-name map, roles from `roles`) or
-    section (a nested mapping whose keys are `children`).
+    section (a nested mapping whose keys are `children`) or path (a URL path: no control
+    characters, `?` or `#`, which httpx refuses or which would move the API path into the query).
     """
 
     key: str
@@ -83,14 +84,14 @@ BACKEND_TABLE: tuple[BackendSpec, ...] = (
         "Prometheus",
         "Prometheus HTTP API v1 (Prometheus, Thanos, Mimir, VictoriaMetrics)",
         "http://127.0.0.1:9090",
-        (OptionSpec("path_prefix", help="API mount point, e.g. /prometheus for Mimir"),),
+        (OptionSpec("path_prefix", "path", "API mount point, e.g. /prometheus for Mimir"),),
     ),
     BackendSpec(
         "alertmanager",
         "Alertmanager",
         "Alertmanager API v2",
         "http://127.0.0.1:9093",
-        (OptionSpec("path_prefix", help="API mount point behind a proxy"),),
+        (OptionSpec("path_prefix", "path", "API mount point behind a proxy"),),
     ),
     BackendSpec(
         "elasticsearch",
@@ -150,16 +151,26 @@ def allowed_keys(spec: BackendSpec) -> tuple[str, ...]:
     return tuple(sorted({*SHARED_KEYS, *(o.key for o in spec.options)}))
 
 
-def parse_options(spec: BackendSpec, block: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """Check and normalise the backend-specific keys present in `block` (only those present)."""
-    return _parse_keys(spec.options, block, where)
+def parse_options(
+    spec: BackendSpec, block: Mapping[str, Any], where: str, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Check and normalise the backend-specific keys present in `block` (only those present).
+
+    `names` maps a key to the place its value came from (an environment variable) for messages.
+    """
+    return _parse_keys(spec.options, block, where, names or {})
 
 
-def _parse_keys(options: tuple[OptionSpec, ...], block: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _parse_keys(
+    options: tuple[OptionSpec, ...],
+    block: Mapping[str, Any],
+    where: str,
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for opt in options:
         if opt.key in block:
-            out[opt.key] = _parse_value(opt, block[opt.key], f"{where}.{opt.key}")
+            out[opt.key] = _parse_value(opt, block[opt.key], (names or {}).get(opt.key, f"{where}.{opt.key}"))
     return out
 
 
@@ -176,7 +187,24 @@ def _parse_value(opt: OptionSpec, value: Any, where: str) -> Any:
         if unknown:
             raise ConfigError(f"{where}.{unknown[0]}: unknown key", hint=f"known keys: {', '.join(known)}")
         return _parse_keys(opt.children, value, where)
+    if opt.kind == "path":
+        return _path(value, where)
     return _string(value, where, opt.choices)
+
+
+def _path(value: Any, where: str) -> str:
+    """A URL path prefix httpx can send: checked here (exit 2), as httpx.InvalidURL would be exit 70."""
+    import re
+
+    text = _string(value, where, ())
+    bad = re.search(r"[\x00-\x1f\x7f?#]", text)
+    if bad:
+        what = repr(bad.group()) if bad.group() in "?#" else "a control character"
+        raise ConfigError(
+            f"{where}: {what} at position {bad.start() + 1}; a path prefix is a URL path",
+            hint="e.g. /prometheus; put query parameters in the URL itself",
+        )
+    return text
 
 
 def _string(value: Any, where: str, choices: tuple[str, ...]) -> str:

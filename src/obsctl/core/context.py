@@ -89,18 +89,14 @@ class AppContext:
 
     @staticmethod
     def with_url(ctx: typer.Context, backend: str, url: str | None) -> AppContext:
-        """The AppContext of this run with a command's `--url` (checked first) applied to `backend`
-        before settings are read, so every signal's `--url` fails and overrides the same way."""
+        """The AppContext of this run with a command's `--url` applied to `backend` before settings
+        are read, so every signal's `--url` overrides the same way.
+
+        The flag's own callback (core/params.url_option) has already rejected a bad URL with exit 2,
+        and load_settings checks it again under the flag's name, so nothing is checked here.
+        """
         actx = AppContext.of(ctx)
         if url:
-            import typer
-
-            from obsctl.core.settings import check_url
-
-            try:
-                check_url(url, "--url")
-            except Exception as exc:  # ConfigError is exit 2 already; keep the flag's name in it
-                raise typer.BadParameter(str(exc), param_hint="'--url'") from None
             actx.override(backend, url=url)
         return actx
 
@@ -120,11 +116,14 @@ class AppContext:
             )
         return self._settings
 
-    def override(self, backend: str, **values: Any) -> None:
-        """Apply per-command flags (e.g. --url) before settings are first read."""
+    def override(self, backend: str, *, url_flag: str = "--url", **values: Any) -> None:
+        """Apply per-command flags (e.g. --url) before settings are first read; `url_flag` is the
+        flag a `url` came from, so messages about that URL name what the user typed."""
         clean = {k: v for k, v in values.items() if v is not None}
         if not clean:
             return
+        if "url" in clean:
+            clean["url_flag"] = url_flag
         self.overrides.setdefault(backend, {}).update(clean)
         self._settings = None
         self._clients.pop(backend, None)

@@ -156,12 +156,19 @@ def load_settings(
         url_flag = str(flag_over.pop("url_flag", None) or "--url")  # the command's flag for the URL
         if flag_over.get("url"):
             source = "flag"
-        merged.update({k: v for k, v in flag_over.items() if v is not None})
+        flag_set = {k: v for k, v in flag_over.items() if v is not None}
+        merged.update(flag_set)
         if not merged.get("url"):
             continue
         where = f"{_origin(doc, context)}{prefix}.{name}"
         url_where = {"env": f"OBSCTL_{name.upper()}_URL", "flag": url_flag}.get(source, f"{where}.url")
-        backends[name] = _parse_backend(name, merged, where, source, url_where)
+        # Plain values taken from OBSCTL_<BACKEND>_<KEY> are named by that variable in messages.
+        names = {
+            k: f"OBSCTL_{name.upper()}_{k.upper()}"
+            for k in env_over
+            if k not in ("url", "auth", "tls", "headers") and k not in flag_set
+        }
+        backends[name] = _parse_backend(name, merged, where, source, url_where, names)
     sections: dict[str, dict[str, Any]] = {}
     for section in SECTION_TABLE:
         value = body.get(section.name)
@@ -210,7 +217,9 @@ def _env_overrides(env: Mapping[str, str], backend: str) -> dict[str, Any]:
     if tls:
         out["tls"] = tls
     if env.get(p + "TENANT"):
-        out["headers"] = {"X-Scope-OrgID": env[p + "TENANT"]}
+        from obsctl.core.auth import header_value
+
+        out["headers"] = {"X-Scope-OrgID": header_value(env[p + "TENANT"], p + "TENANT")}
     for opt in backend_spec(backend).options:
         # Plain options come from OBSCTL_<BACKEND>_<KEY> too (e.g. OBSCTL_ELASTICSEARCH_INDEX).
         if opt.kind not in ("roles", "section") and env.get(p + opt.key.upper()):
@@ -219,9 +228,15 @@ def _env_overrides(env: Mapping[str, str], backend: str) -> dict[str, Any]:
 
 
 def _parse_backend(
-    name: str, block: Mapping[str, Any], where: str, source: str, url_where: str | None = None
+    name: str,
+    block: Mapping[str, Any],
+    where: str,
+    source: str,
+    url_where: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> BackendSettings:
     spec = backend_spec(name)
+    names = names or {}
     allowed = allowed_keys(spec)
     unknown = set(block) - set(allowed)
     if unknown:
@@ -250,14 +265,14 @@ def _parse_backend(
         headers=parse_headers(block.get("headers"), f"{where}.headers"),
         tls=parse_tls(block.get("tls"), f"{where}.tls"),
         proxy_url=_opt_url(block.get("proxy_url"), f"{where}.proxy_url"),
-        timeout=_seconds(block.get("timeout", DEFAULT_TIMEOUT), f"{where}.timeout"),
+        timeout=_seconds(block.get("timeout", DEFAULT_TIMEOUT), names.get("timeout", f"{where}.timeout")),
         connect_timeout=(
             None
             if block.get("connect_timeout") is None
             else _seconds(block["connect_timeout"], f"{where}.connect_timeout")
         ),
-        retries=_int(block.get("retries", DEFAULT_RETRIES), f"{where}.retries"),
-        options=parse_options(spec, block, where),
+        retries=_int(block.get("retries", DEFAULT_RETRIES), names.get("retries", f"{where}.retries")),
+        options=parse_options(spec, block, where, names),
         source=source,
         url_where=url_where,
     )

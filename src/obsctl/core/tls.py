@@ -52,6 +52,24 @@ def untrusting_context() -> ssl.SSLContext:
 _untrusting: ssl.SSLContext | None = None
 
 
+def check_tls_files(
+    *, ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None, where: str = "tls"
+) -> None:
+    """Stat the files a `tls:` block names without loading them (for clients that never make a TLS
+    connection); ConfigError (exit 2) with the same wording as a failed load in `tls_context`."""
+    for path, message in (
+        (ca_file, f"{where}.ca_file: cannot load {ca_file}"),
+        (cert_file, f"{where}: cannot load client certificate {cert_file}"),
+        (key_file, f"{where}: cannot load client certificate key {key_file}"),
+    ):
+        if not path:
+            continue
+        try:
+            os.stat(os.path.expanduser(path))
+        except OSError as exc:
+            raise ConfigError(f"{message}: [Errno {exc.errno}] {exc.strerror}") from None
+
+
 def _build(
     insecure: bool, ca_file: str | None, cert_file: str | None, key_file: str | None, where: str
 ) -> ssl.SSLContext:

@@ -17,7 +17,8 @@ from obsctl.core.errors import ConfigError
 
 REDACTED = "REDACTED"
 # The one rule for "this name carries a credential": header names, query parameters, config keys.
-SECRET_WORDS = r"auth|token|secret|passw|api[-_]?key|cookie|session|credential"
+# Signed URLs carry theirs as `X-Amz-Signature`, `X-Goog-Signature`, `sig` (Azure SAS) or `key` (Google).
+SECRET_WORDS = r"auth|token|secret|passw|api[-_]?key|cookie|session|credential|signature|(?<![a-z])(?:sig|key)(?![a-z])"
 SECRET_NAME = re.compile(f"({SECRET_WORDS})", re.I)
 HTTP_SCHEMES = ("http", "https")
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from obsctl.core.auth import header_value
 from obsctl.core.errors import ConfigError
 from obsctl.health.jsoncond import Condition, ConditionError
 from obsctl.health.jsoncond import parse as parse_condition
@@ -22,6 +23,7 @@ from obsctl.health.values import (
 )
 
 _STATUS = re.compile(r"^[1-5](\d\d|xx)$")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 
 
 def parse_http(body: Any, where: str) -> HttpConfig:
@@ -82,11 +84,7 @@ def parse_http(body: Any, where: str) -> HttpConfig:
             f"{where}.cert_days",
             Threshold(None, None, higher_is_worse=False, unit=" day"),
         )
-    req_body = body.get("body")
-    if req_body is not None and not isinstance(req_body, str):
-        import json
-
-        req_body = json.dumps(req_body)
+    req_body = _request_body(body.get("body"), f"{where}.body")
     if body.get("cert_file") and not body.get("key_file"):
         raise ConfigError(f"{where}.key_file: required with cert_file")
     return HttpConfig(
@@ -111,6 +109,36 @@ def parse_http(body: Any, where: str) -> HttpConfig:
     )
 
 
+def _request_body(value: Any, where: str) -> str | bytes | None:
+    """`body:` text or `!!binary` bytes are sent as-is; a mapping or list is sent as JSON.
+
+    Values YAML gives that JSON cannot carry (bytes or dates inside a mapping) exit 2 here rather
+    than at run time.
+    """
+    if value is None or isinstance(value, (str, bytes)):
+        return value
+    import json
+
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{where}: cannot be sent as JSON ({exc})",
+            hint="write the body as a string, or as !!binary for raw bytes",
+        ) from None
+
+
+def _header_name(name: Any, where: str) -> str:
+    """A header name httpx can send: an HTTP token (letters, digits and !#$%&'*+-.^_`|~)."""
+    text = str(name)
+    if not _TOKEN.match(text):
+        raise ConfigError(
+            f"{where}.headers: {text!r} is not a valid HTTP header name",
+            hint="header names are ASCII letters, digits and - (e.g. X-Api-Key)",
+        )
+    return text
+
+
 def _headers(raw_headers: Any, where: str) -> list[tuple[str, Secret]]:
     """`headers:` name -> value, or {env: VAR} / {file: PATH} for a secret read at run time."""
     headers: list[tuple[str, Secret]] = []
@@ -118,7 +146,8 @@ def _headers(raw_headers: Any, where: str) -> list[tuple[str, Secret]]:
         raise ConfigError(
             f"{where}.headers: must be a mapping of header name to value or {{env: VAR}}/{{file: PATH}}"
         )
-    for hname, hvalue in raw_headers.items():
+    for raw_name, hvalue in raw_headers.items():
+        hname = _header_name(raw_name, where)
         hwhere = f"{where}.headers.{hname}"
         if isinstance(hvalue, dict):
             _check_keys(hvalue, ("env", "file"), hwhere)
@@ -126,14 +155,15 @@ def _headers(raw_headers: Any, where: str) -> list[tuple[str, Secret]]:
                 raise ConfigError(f"{hwhere}: set exactly one of env, file")
             headers.append(
                 (
-                    str(hname),
+                    hname,
                     Secret(
                         env=_opt_str(hvalue.get("env"), hwhere), file=_opt_str(hvalue.get("file"), hwhere)
                     ),
                 )
             )
         else:
-            headers.append((str(hname), Secret(value=_str(hvalue, hwhere))))
+            # Checked now (exit 2), naming the header but never echoing its value.
+            headers.append((hname, Secret(value=header_value(_str(hvalue, hwhere), hwhere))))
     return headers
 
 

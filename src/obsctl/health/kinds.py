@@ -46,7 +46,7 @@ class HttpConfig:
     url: str
     method: str = "GET"
     headers: tuple[tuple[str, Secret], ...] = ()
-    body: str | None = None
+    body: str | bytes | None = None  # bytes from `!!binary`, sent as-is
     expect_status: tuple[str, ...] = ("2xx",)
     expect_body: re.Pattern[str] | None = None
     expect_body_not: re.Pattern[str] | None = None

@@ -108,6 +108,22 @@ class Probe:
         return ok
 
 
+def start_receiver() -> Any:
+    """The traces signal's OTLP/HTTP receiver, started on a free loopback port.
+
+    The SDK's OTLP/HTTP exporter sends protobuf, which the receiver decodes with opentelemetry-proto
+    (the `otlp` extra): without it the check could never see a span, so it stops here and says why.
+    """
+    from obsctl.traces.receiver import Receiver, proto_available
+
+    if not proto_available():
+        raise UsageError(
+            "`instrument check` needs opentelemetry-proto to read the app's OTLP/protobuf spans",
+            hint="install it: pip install 'obsctl[otlp]'",
+        )
+    return Receiver().start()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

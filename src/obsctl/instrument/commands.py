@@ -170,8 +170,9 @@ def _edits_diff(plan: Any) -> str:
     help="""Start the instrumented app and prove that traces, metrics and correlated logs come out.
 
 Runs the app (--cmd, where `{port}` is replaced by a free port, also given as $PORT; else the
-detected gunicorn/uvicorn command with at most 2 workers; else the framework's dev server) with OTEL_EXPORTER_OTLP_ENDPOINT pointing at an in-process OTLP
-receiver, requests the routes, then checks: the app answered, /health/ready answered, the
+detected gunicorn/uvicorn command with at most 2 workers; else the framework's dev server) with
+OTEL_EXPORTER_OTLP_ENDPOINT pointing at an in-process OTLP receiver (the one of `obsctl traces
+listen`; the `otlp` extra decodes the SDK's protobuf), requests the routes, then checks: the app answered, /health/ready answered, the
 request counter in /metrics moved, spans arrived with the service's service.name, and a JSON log
 line carries the trace id of one of them. The app is always stopped, also on Ctrl-C.
 
@@ -202,9 +203,8 @@ def check(
 
     from obsctl.core.errors import UsageError
     from obsctl.core.output import check_format
-    from obsctl.instrument.check import FORMATS, CheckOptions, render, run
+    from obsctl.instrument.check import FORMATS, CheckOptions, render, run, start_receiver
     from obsctl.instrument.detect import detect
-    from obsctl.instrument.receiver import start_receiver
 
     fmt = check_format(output, FORMATS)
     out = _out(ctx)

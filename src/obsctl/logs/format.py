@@ -30,9 +30,12 @@ _CSV_COLUMNS = ("timestamp", "level", "service", "message", "trace_id", "span_id
 
 
 def iso(ts: datetime | None) -> str | None:
+    """RFC 3339 UTC with microseconds and `Z`, the one timestamp form of json/jsonl/logfmt/csv."""
     if ts is None:
         return None
-    return ts.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if ts.tzinfo is not timezone.utc:
+        ts = ts.astimezone(timezone.utc)
+    return ts.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def as_dict(rec: LogRecord, fields: Sequence[str] = ()) -> dict[str, Any]:
@@ -54,8 +57,8 @@ def as_dict(rec: LogRecord, fields: Sequence[str] = ()) -> dict[str, Any]:
     }
 
 
-def _opts() -> int:
-    return orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_OPTS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_OPTS_NL = _OPTS | orjson.OPT_APPEND_NEWLINE
 
 
 class LogWriter:
@@ -98,8 +101,15 @@ class LogWriter:
             self.trace_hint(rec.trace_id)
 
     def write_all(self, records: Iterable[LogRecord]) -> None:
-        for rec in records:
-            self.write(rec)
+        if type(records) is list and self.trace_hint is None and self.fmt != "json":
+            # A fetched page in one write (streams stay line by line): `search --all` to a pipe.
+            render = self._render
+            chunk = [render(rec) for rec in records]
+            self.stream.write("".join(chunk))
+            self.count += len(chunk)
+        else:
+            for rec in records:
+                self.write(rec)
         self.flush()
 
     def flush(self) -> None:
@@ -118,15 +128,15 @@ class LogWriter:
     def _fmt_raw(self, rec: LogRecord) -> str:
         if rec.raw is not None:
             return rec.raw.rstrip("\n") + "\n"
-        return orjson.dumps(rec.source, option=_opts()).decode() + "\n"
+        return orjson.dumps(rec.source, option=_OPTS_NL).decode()
 
     def _fmt_jsonl(self, rec: LogRecord) -> str:
-        return orjson.dumps(as_dict(rec, self.fields), option=_opts()).decode() + "\n"
+        return orjson.dumps(as_dict(rec, self.fields), option=_OPTS_NL).decode()
 
     def _fmt_json(self, rec: LogRecord) -> str:
         prefix = ",\n" if self._started_array else "[\n"
         self._started_array = True
-        return prefix + orjson.dumps(as_dict(rec, self.fields), option=_opts()).decode()
+        return prefix + orjson.dumps(as_dict(rec, self.fields), option=_OPTS).decode()
 
     def _fmt_logfmt(self, rec: LogRecord) -> str:
         from obsctl.core.stream import logfmt

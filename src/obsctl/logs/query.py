@@ -3,14 +3,15 @@ roles, and the same filters as a predicate over records read from files."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from obsctl.core import ids
 from obsctl.core.errors import UsageError
+from obsctl.core.ids import trace_id_forms
 from obsctl.core.timeparse import to_rfc3339
 from obsctl.logs.record import LogRecord, lookup
 from obsctl.logs.roles import FieldInfo, Roles
@@ -25,8 +26,6 @@ _ALIASES = {
     "fatal": ("fatal", "critical", "crit", "panic", "emergency", "alert", "dpanic"),
 }
 _SEVERITY_FLOOR = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "error": 17, "fatal": 21}
-_HEX = re.compile(r"^[0-9a-fA-F]+$")
-_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$", re.I)
 
 
 def level_rank(name: str | None) -> int | None:
@@ -60,31 +59,13 @@ def level_spellings(minimum: str) -> list[str]:
 def parse_trace_id(text: str) -> list[str]:
     """Candidates for a trace id given as 32 or 16 hex digits (any case) or a W3C traceparent.
 
-    A 16-digit (64-bit, Jaeger/Zipkin) id is stored either as is or zero-padded to 32: both match.
+    A 64-bit (Jaeger/Zipkin) id is stored either as 16 digits or zero-padded to 32: both match.
     """
-    raw = text.strip()
-    match = _TRACEPARENT.match(raw)
-    if match:
-        raw = match.group(2)
-    if not _HEX.match(raw) or len(raw) not in (16, 32):
-        raise UsageError(
-            f"not a trace id: {text!r}",
-            hint="give 32 or 16 hex digits, or a traceparent like 00-<32 hex>-<16 hex>-01",
-        )
-    value = raw.lower()
-    if set(value) == {"0"}:
-        raise UsageError("the all-zero trace id means 'no trace'", hint="give the id of a real trace")
-    return [value] if len(value) == 32 else [value, "0" * 16 + value]
+    return trace_id_forms(ids.parse_trace_id(text, problem="not a trace id: {text!r}"))
 
 
 def parse_span_id(text: str) -> list[str]:
-    raw = text.strip()
-    match = _TRACEPARENT.match(raw)
-    if match:
-        raw = match.group(3)
-    if not _HEX.match(raw) or len(raw) != 16:
-        raise UsageError(f"not a span id: {text!r}", hint="give 16 hex digits or a traceparent")
-    return [raw.lower()]
+    return [ids.parse_span_id(text, problem="not a span id: {text!r}")]
 
 
 def parse_field_filters(items: Sequence[str]) -> tuple[tuple[str, str], ...]:

@@ -69,7 +69,7 @@ def clean_trace_id(value: Any) -> str | None:
     if value is None or value == "":
         return None
     text = str(value).strip().lower()
-    if not text or set(text) <= {"0"}:
+    if not text.strip("0"):
         return None
     return text
 

@@ -12,7 +12,7 @@ from typing import Any
 from obsctl.logs.client import EsClient, ResultWindowError
 from obsctl.logs.query import Filters, es_query
 from obsctl.logs.record import LogRecord
-from obsctl.logs.roles import Roles, detect_roles, to_record
+from obsctl.logs.roles import Resolver, Roles, detect_roles
 
 DEFAULT_INDEX = "logs-*"
 MAX_RESULT_WINDOW = 10_000
@@ -87,13 +87,16 @@ class EsSource:
         return body
 
     def record(self, hit: Mapping[str, Any]) -> LogRecord:
-        rec = to_record(
-            hit.get("_source") or {},
-            self.roles,
-            index=hit.get("_index"),
-            doc_id=hit.get("_id"),
-            sort=hit.get("sort"),
-        )
+        return self._record(hit, self.roles.resolver())
+
+    def records(self, hits: Sequence[Mapping[str, Any]]) -> list[LogRecord]:
+        """A page of hits as records: the roles resolver is looked up once per page, not per hit."""
+        resolve = self.roles.resolver()
+        return [self._record(h, resolve) for h in hits]
+
+    @staticmethod
+    def _record(hit: Mapping[str, Any], resolve: Resolver) -> LogRecord:
+        rec = resolve(hit.get("_source") or {}, hit.get("_index"), hit.get("_id"), hit.get("sort"))
         marks = hit.get("highlight")
         if marks:
             fragments = next(iter(marks.values()), None)
@@ -123,7 +126,7 @@ class EsSource:
                 window = exc.limit  # this index has a smaller index.max_result_window: smaller pages
                 continue
             hits = data["hits"]["hits"]
-            out.extend(self.record(h) for h in hits)
+            out.extend(self.records(hits))
             if len(hits) < size:
                 break
             after = hits[-1].get("sort")
@@ -167,7 +170,7 @@ class EsSource:
                 if more:
                     size = self.page_size if limit is None else min(self.page_size, limit - count)
                     pending = pool.submit(fetch, hits[-1].get("sort"), size)
-                yield [self.record(h) for h in hits]
+                yield self.records(hits)
                 if not more:
                     break
         finally:

@@ -14,12 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from obsctl.core.errors import UsageError
-
 KINDS = {0: "unspecified", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 KIND_CODES = {v: k for k, v in KINDS.items()}
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
-_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$", re.I)
 
 
 @dataclass
@@ -162,22 +159,6 @@ class Trace:
 
 
 # --- ids ----------------------------------------------------------------------------------------
-
-
-def normalize_trace_id(text: str) -> str:
-    """A 32-hex lower-case trace id from 32/16-hex (any case) or a W3C traceparent."""
-    raw = text.strip()
-    match = _TRACEPARENT.match(raw)
-    if match:
-        return match.group(2).lower()
-    if not raw or len(raw) > 32 or not _HEX.match(raw):
-        raise UsageError(
-            f"invalid trace id {text!r}",
-            hint="give 32 or 16 hex digits (any case) or a traceparent like 00-<32 hex>-<16 hex>-01",
-        )
-    if int(raw, 16) == 0:
-        raise UsageError(f"invalid trace id {text!r}: all zeros means no trace")
-    return raw.lower().rjust(32, "0")
 
 
 def short_trace_id(trace_id: str) -> str:

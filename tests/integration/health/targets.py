@@ -47,6 +47,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self) -> None:  # noqa: N802
+        """/echo answers with the request body's bytes in hex, so a probe can check what was sent."""
+        self.server.hits += 1  # type: ignore[attr-defined]
+        sent = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(200, json.dumps({"received": sent.hex()}).encode())
+
     def do_GET(self) -> None:  # noqa: N802
         parts = urlsplit(self.path)
         path = parts.path

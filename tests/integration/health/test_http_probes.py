@@ -259,3 +259,44 @@ def test_missing_secret_env_is_a_failed_probe(run_health, target):
         by_name(doc)["auth"]["error"]
         == "auth.http.headers.Authorization: environment variable NOPE_TOKEN is not set"
     )
+
+
+def test_binary_body_is_sent_as_is_and_every_format_prints(run_health, target):
+    probe = {
+        "name": "raw",
+        "http": {
+            "url": target.url("/echo"),
+            "method": "POST",
+            "body": b"\x00\xffAB",  # yaml.safe_dump writes it as !!binary
+            "expect_json": '$.received == "00ff4142"',
+        },
+    }
+    result, doc = run_health([probe])
+    assert result.exit_code == 0, result.output
+    assert by_name(doc)["raw"]["status"] == "pass"
+    for fmt in ("yaml", "table", "junit", "prometheus"):
+        result, _ = run_health([probe], fmt=fmt)
+        assert result.exit_code == 0, (fmt, result.output)
+        assert "raw" in result.stdout
+
+
+def test_header_values_httpx_cannot_send_exit_2_naming_the_header(run_health, target):
+    result, _ = run_health(
+        [{"name": "api", "http": {"url": target.url("/ok"), "headers": {"X-Key": "s3cr\u00e9t"}}}]
+    )
+    assert result.exit_code == 2
+    assert "api).http.headers.X-Key: a non-ASCII character at position 5" in result.stderr
+    assert "s3cr" not in result.stderr
+    result, _ = run_health([{"name": "api", "http": {"url": target.url("/ok"), "headers": {"X Key": "v"}}}])
+    assert result.exit_code == 2
+    assert "'X Key' is not a valid HTTP header name" in result.stderr
+
+
+def test_unsendable_secret_header_from_env_fails_the_probe_naming_it(run_health, target):
+    _result, doc = run_health(
+        [{"name": "auth", "http": {"url": target.url("/ok"), "headers": {"X-Key": {"env": "K"}}}}],
+        env={"K": "a\nb"},
+    )
+    assert by_name(doc)["auth"]["error"].startswith(
+        "auth.http.headers.X-Key: a line break or control character"
+    )

@@ -91,3 +91,20 @@ def test_sections_are_kept_raw(tmp_path):
     assert s.section("health") == {"probes": []} == s.health
     with pytest.raises(ConfigError, match=r"contexts\.c\.health: must be a mapping"):
         load(tmp_path, "    health: [1]\n")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "message"),
+    [
+        ("/a\x7fb", "OBSCTL_PROMETHEUS_PATH_PREFIX: a control character at position 3"),
+        ("/p?x=1", "OBSCTL_PROMETHEUS_PATH_PREFIX: '?' at position 3"),
+        ("/p#f", "OBSCTL_PROMETHEUS_PATH_PREFIX: '#' at position 3"),
+    ],
+)
+def test_path_prefix_httpx_cannot_send_is_exit_2(prefix, message):
+    # Found by the guard: httpx.InvalidURL on a control character in path_prefix (exit 70).
+    env = {"OBSCTL_PROMETHEUS_URL": "http://127.0.0.1:1", "OBSCTL_PROMETHEUS_PATH_PREFIX": prefix}
+    with pytest.raises(ConfigError) as err:
+        load_settings(env)
+    assert err.value.message.startswith(message), err.value.message
+    assert load_settings({**env, "OBSCTL_PROMETHEUS_PATH_PREFIX": "/pr\u00f6m"}).backend("prometheus") is not None

@@ -182,9 +182,9 @@ def test_json_nested_beyond_the_decoder_is_exit_3(tmp_path, status):
     ("backend_yaml", "env", "message"),
     [
         ("      headers: {X-Team: \u00e9quipe}\n", {}, "prometheus.headers.X-Team: a non-ASCII character at position 1"),
-        ("", {"OBSCTL_PROMETHEUS_TENANT": "t\u00e9"}, "headers.X-Scope-OrgID: a non-ASCII character at position 2"),
-        ("", {"OBSCTL_PROMETHEUS_TOKEN": "abc\u2026"}, "auth.bearer: a non-ASCII character at position 4"),
-        ("      auth: {bearer: {token_env: T}}\n", {"T": "a\nb"}, "auth.bearer: a line break or control character"),
+        ("", {"OBSCTL_PROMETHEUS_TENANT": "t\u00e9"}, "OBSCTL_PROMETHEUS_TENANT: a non-ASCII character at position 2"),
+        ("", {"OBSCTL_PROMETHEUS_TOKEN": "abc\u2026"}, "OBSCTL_PROMETHEUS_TOKEN: a non-ASCII character at position 4"),
+        ("      auth: {bearer: {token_env: T}}\n", {"T": "a\nb"}, "T: a line break or control character"),
         ("      auth: {api_key: {key: \"k\\r\"}}\n", {}, "auth.api_key: a line break or control character"),
     ],
 )

@@ -107,3 +107,53 @@ def test_der_walk_rejects_garbage():
     assert der_not_after(b"") is None
     assert der_not_after(b"\x30\x82\xff\xff\x30") is None
     assert der_not_after(b"not der at all") is None
+
+
+def _backend(url: str, tls: dict[str, str]):
+    from obsctl.core.settings_model import BackendSettings, parse_tls
+
+    return BackendSettings(name="jaeger", url=url, tls=parse_tls(tls, "jaeger.tls"))
+
+
+def test_plain_http_backends_skip_the_tls_context_but_check_its_files(tmp_path, monkeypatch):
+    """An http base URL never makes a TLS connection (API redirects stay same-origin), so its client
+    must not pay for the real context; a `tls:` file that does not exist is still exit 2."""
+    import ssl
+
+    import obsctl.core.tls as tls_mod
+    from obsctl.core.http import backend_ssl
+
+    def refuse(*_a: object, **_k: object) -> ssl.SSLContext:
+        raise AssertionError("the real TLS context was built for a plain-http backend")
+
+    monkeypatch.setattr(tls_mod, "_build", refuse)
+    monkeypatch.setattr(tls_mod, "_cache", {})
+    unloadable = tmp_path / "ca.pem"
+    unloadable.write_text("not a certificate")  # exists: fine until the URL becomes https
+    ctx = backend_ssl(_backend("http://127.0.0.1:16686", {"ca_file": str(unloadable)}), "jaeger.tls")
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname and not ctx.get_ca_certs()
+    for tls, match in (
+        ({"ca_file": str(tmp_path / "nope.pem")}, r"^jaeger\.tls\.ca_file: cannot load .*nope\.pem: .*No such file"),
+        (
+            {"cert_file": str(tmp_path / "c.pem"), "key_file": str(unloadable)},
+            r"^jaeger\.tls: cannot load client certificate .*c\.pem: .*No such file",
+        ),
+        (
+            {"cert_file": str(unloadable), "key_file": str(tmp_path / "k.pem")},
+            r"^jaeger\.tls: cannot load client certificate key .*k\.pem: .*No such file",
+        ),
+    ):
+        with pytest.raises(ConfigError, match=match) as err:
+            backend_ssl(_backend("http://127.0.0.1:16686", tls), "jaeger.tls")
+        assert err.value.exit_code == 2
+
+
+def test_https_backends_load_the_tls_files_as_before(tmp_path):
+    from obsctl.core.http import backend_ssl
+
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(ConfigError, match=r"^jaeger\.tls\.ca_file: cannot load .*ca\.pem: ") as err:
+        backend_ssl(_backend("HTTPS://jaeger.example:443", {"ca_file": str(bad)}), "jaeger.tls")
+    assert err.value.exit_code == 2
+    assert backend_ssl(_backend("https://jaeger.example", {}), "jaeger.tls") is tls_context()

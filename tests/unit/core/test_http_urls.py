@@ -99,3 +99,15 @@ def test_proxy_rule():
     assert proxy_for("http://localhost:9090/", None, env) is None
     assert proxy_for("http://127.0.0.1:9090/", "http://explicit:1", env) == "http://explicit:1"
     assert proxy_for("http://api.example/", None, {"NO_PROXY": "*", "HTTP_PROXY": "http://p:1"}) is None
+
+
+def test_signed_url_parameters_are_secrets():
+    from obsctl.core.urls import is_secret_name, redact_url
+
+    url = "http://h/p?X-Amz-Signature=s1&sig=s2&key=s3&X-Goog-Signature=s4&monkey=m&signal=n&keys=k&sv=1"
+    assert redact_url(url) == (
+        "http://h/p?X-Amz-Signature=REDACTED&sig=REDACTED&key=REDACTED&X-Goog-Signature=REDACTED"
+        "&monkey=m&signal=n&keys=k&sv=1"
+    )
+    assert safe_redact_url("http://[::1/?sig=s2&key=s3&monkey=m") == "http://[::1/?sig=REDACTED&key=REDACTED&monkey=m"
+    assert is_secret_name("X-Api-Key") and not is_secret_name("Keep-Alive") and not is_secret_name("design")

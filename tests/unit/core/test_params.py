@@ -165,3 +165,16 @@ def test_unreachable_hint_names_the_flag_that_was_used(run_cli, args, flag):
     result = run_cli(args, transport=httpx.MockTransport(refuse))
     assert result.exit_code == 5, result.output
     assert result.stderr.splitlines()[-1].endswith(f"the URL comes from {flag}")
+
+
+@pytest.mark.parametrize(
+    "verb",
+    [["query", "up"], ["labels"], ["label-values", "job"], ["series", "up"], ["metadata"], ["targets"],
+     ["rules"], ["alerts"], ["exemplars", "up"], ["buildinfo"], ["export", "up"]],
+)
+def test_every_metrics_url_flag_is_checked_by_its_callback(run_cli, verb):
+    # AppContext.with_url no longer checks the URL: the option callback must reject it for every verb.
+    for args in (["metrics", *verb, "--url", "http://[::1"], ["metrics", "--url", "http://[::1", *verb]):
+        result = run_cli(args, transport=httpx.MockTransport(lambda r: pytest.fail(f"request sent: {r.url}")))
+        assert result.exit_code == 2, (args, result.output)
+        assert "Invalid value for '--url': not a URL: 'http://[::1'" in result.stderr, args

@@ -187,6 +187,48 @@ def test_env_auth_and_tls_overrides():
     assert am.timeout == 3.0 and am.source == "env"
 
 
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ({"OBSCTL_PROMETHEUS_TIMEOUT": "abc"}, "OBSCTL_PROMETHEUS_TIMEOUT: invalid duration 'abc'"),
+        ({"OBSCTL_PROMETHEUS_RETRIES": "-1"}, "OBSCTL_PROMETHEUS_RETRIES: expected a whole number >= 0"),
+        (
+            {"OBSCTL_PROMETHEUS_TENANT": "t\u00e9"},
+            "OBSCTL_PROMETHEUS_TENANT: a non-ASCII character at position 2",
+        ),
+        ({"OBSCTL_JAEGER_API": "v9"}, "OBSCTL_JAEGER_API: "),
+    ],
+)
+def test_bad_env_values_are_named_by_their_variable(tmp_path, extra, message):
+    backend = next(k for k in extra).split("_")[1].lower()
+    env = {"HOME": str(tmp_path), f"OBSCTL_{backend.upper()}_URL": "http://127.0.0.1:1", **extra}
+    with pytest.raises(ConfigError) as err:
+        load_settings(env)
+    assert err.value.message.startswith(message), err.value.message
+    assert "contexts." not in err.value.message
+
+
+def test_same_bad_value_in_a_context_is_named_by_its_key_path(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "contexts: {p: {prometheus: {url: 'http://127.0.0.1:1', timeout: abc}}}\ncurrent-context: p\n"
+    )
+    with pytest.raises(ConfigError, match=r"contexts\.p\.prometheus\.timeout: invalid duration"):
+        load_settings({"OBSCTL_CONFIG": str(cfg)})
+
+
+def test_bad_secret_from_env_is_named_by_its_variable():
+    from obsctl.core.auth import auth_headers
+
+    env = {"OBSCTL_PROMETHEUS_URL": "http://127.0.0.1:1", "OBSCTL_PROMETHEUS_TOKEN": "t\u00e9"}
+    prom = load_settings(env).backend("prometheus")
+    assert prom is not None
+    with pytest.raises(ConfigError) as err:
+        auth_headers(prom, env, "prometheus")
+    assert err.value.message.startswith("OBSCTL_PROMETHEUS_TOKEN: a non-ASCII character at position 2")
+    assert "t\u00e9" not in err.value.message
+
+
 def test_default_config_path_honours_xdg():
     assert default_config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/obsctl/config.yaml")
     assert config_paths({"OBSCTL_CONFIG": "/a.yaml:/b.yaml"}) == (Path("/a.yaml"), Path("/b.yaml"))
@@ -205,10 +247,19 @@ def test_atomic_write_keeps_a_backup_when_comments_would_be_lost(tmp_path):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"contexts:\n  prod: " + b"[" * 2000, r":2:\d+: invalid YAML: exceeded maximum nesting depth"),  # libyaml
-        (b"contexts:\n  prod: {a: " + b"[" * 500 + b"]" * 500 + b"}\n", ": invalid YAML: nested more than 100 levels"),
+        (
+            b"contexts:\n  prod: " + b"[" * 2000,
+            r":2:\d+: invalid YAML: exceeded maximum nesting depth",
+        ),  # libyaml
+        (
+            b"contexts:\n  prod: {a: " + b"[" * 500 + b"]" * 500 + b"}\n",
+            ": invalid YAML: nested more than 100 levels",
+        ),
         (b"contexts: {a: " + b"9" * 10000 + b"}\n", ":1: invalid YAML: a number with more than 4300 digits"),
-        (b"contexts:\n  prod: &p {prometheus: *p}\n", ": invalid YAML: an alias is used inside its own anchor"),
+        (
+            b"contexts:\n  prod: &p {prometheus: *p}\n",
+            ": invalid YAML: an alias is used inside its own anchor",
+        ),
         (b"contexts:\n  caf\xe9: {}\n", r":2: not UTF-8 \(byte 0xe9 at offset 15\)"),
     ],
 )

@@ -167,3 +167,14 @@ def test_default_probes_follow_the_context_backends():
         ("jaeger", "backend"),
     ]
     assert probes[2].config.backend == "jaeger"
+
+
+def test_request_bodies_text_bytes_and_json():
+    import datetime
+
+    assert one({"http": {"url": "http://h/", "body": "a=1"}}).config.body == "a=1"
+    assert one({"http": {"url": "http://h/", "body": b"\x00\xff"}}).config.body == b"\x00\xff"
+    assert one({"http": {"url": "http://h/", "body": {"a": [1]}}}).config.body == '{"a": [1]}'
+    for bad in ({"a": b"x"}, {"d": datetime.date(2026, 1, 2)}, [float("nan")]):
+        with pytest.raises(ConfigError, match=r"http\.body: cannot be sent as JSON"):
+            one({"http": {"url": "http://h/", "body": bad}})

@@ -12,28 +12,9 @@ from obsctl.traces.critical_path import analyse
 from obsctl.traces.diagnosis import diagnose
 from obsctl.traces.export import to_jaeger, to_otlp
 from obsctl.traces.load import load_file, traces_from_documents
-from obsctl.traces.model import normalize_trace_id
 from tests.fakes.sdk_traces import checkout_trace, trace_id_of
 
 FIX = Path(__file__).parents[2] / "fixtures" / "jaeger"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("4BF92F3577B34DA6A3CE929D0E0E4736", "4bf92f3577b34da6a3ce929d0e0e4736"),
-        ("a3ce929d0e0e4736", "0000000000000000a3ce929d0e0e4736"),
-        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "4bf92f3577b34da6a3ce929d0e0e4736"),
-    ],
-)
-def test_trace_ids(text: str, expected: str):
-    assert normalize_trace_id(text) == expected
-
-
-@pytest.mark.parametrize("text", ["xyz", "1" * 33, "0" * 32, ""])
-def test_bad_trace_ids_are_usage_errors(text: str):
-    with pytest.raises(UsageError):
-        normalize_trace_id(text)
 
 
 def test_otlp_bare_wrapped_and_json_lines_read_the_same(tmp_path: Path):

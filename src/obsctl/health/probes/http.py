@@ -117,6 +117,16 @@ def _matches_status(status: int, expected: tuple[str, ...]) -> bool:
     return False
 
 
+def _sendable(value: str, where: str) -> str:
+    """A header value read at run time (env or file) that HTTP cannot carry fails the probe, named."""
+    from obsctl.core.auth import header_value
+
+    try:
+        return header_value(value, where)
+    except ConfigError as exc:
+        raise ProbeFailure(exc.message) from None
+
+
 def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResult]:
     """One attempt of an http probe."""
     cfg: HttpConfig = spec.config
@@ -125,7 +135,8 @@ def run_http(spec: ProbeSpec, penv: ProbeEnv, timeout: float) -> list[CheckResul
     secrets: list[str] = []
     headers = {}
     for name, secret in cfg.headers:
-        value = read_secret(secret, penv.env, f"{spec.name}.http.headers.{name}") or ""
+        where = f"{spec.name}.http.headers.{name}"
+        value = _sendable(read_secret(secret, penv.env, where) or "", where)
         if secret.secret or is_secret_name(name):
             secrets.append(value.split(" ", 1)[-1])
         headers[name] = value

@@ -98,6 +98,29 @@ def selection(**kwargs: Any) -> Selection:
 
 
 _LISTS = ("trace_ids", "span_ids", "services", "fields", "files")
+# The verbs' parameter names for the Selection fields (the rest are spelled the same).
+_PARAMS = {
+    "trace_id": "trace_ids",
+    "span_id": "span_ids",
+    "service": "services",
+    "field": "fields",
+    "from_": "start",
+    "to": "end",
+    "fields": "show",
+    "file": "files",
+}
+_SELECTION = frozenset(Selection.__dataclass_fields__)
+
+
+def prepare(ctx: typer.Context) -> tuple[AppContext, Selection, Filters]:
+    """What tail and search share: the app context, their common flags (from `ctx.params`, so a
+    verb lists its options once) as a Selection, and those flags validated into Filters."""
+    from obsctl.core.context import AppContext
+
+    actx = AppContext.of(ctx)
+    named = {_PARAMS.get(k, k): v for k, v in ctx.params.items()}
+    sel = selection(**{k: v for k, v in named.items() if k in _SELECTION})
+    return actx, sel, filters_of(actx, sel)
 
 
 def filters_of(actx: AppContext, sel: Selection) -> Filters:

@@ -68,27 +68,9 @@ def search_cmd(
       obsctl logs search --histogram 5m --since 6h
       obsctl logs search --all --since 1d -o jsonl > day.jsonl
     """
-    from obsctl.core.context import AppContext
-    from obsctl.logs.commands._common import filters_of, selection, source_of, warn_missing_roles
+    from obsctl.logs.commands._common import prepare, source_of, warn_missing_roles
 
-    actx = AppContext.of(ctx)
-    sel = selection(
-        query=query,
-        index=index,
-        trace_ids=trace_id,
-        span_ids=span_id,
-        services=service,
-        level=level,
-        fields=field,
-        since=since,
-        start=from_,
-        end=to,
-        show=fields,
-        output=output,
-        utc=utc,
-        files=file,
-    )
-    filters = filters_of(actx, sel)
+    actx, sel, filters = prepare(ctx)
     if sum(bool(x) for x in (count, stats, histogram, all_)) > 1:
         from obsctl.core.errors import UsageError
 

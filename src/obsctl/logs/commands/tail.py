@@ -85,27 +85,9 @@ def tail_cmd(
       obsctl logs tail -f --until 'Application startup complete' --timeout 2m
       obsctl logs tail --file app.log -f -o jsonl | jq .message
     """
-    from obsctl.core.context import AppContext
-    from obsctl.logs.commands._common import filters_of, selection, source_of, warn_missing_roles, writer
+    from obsctl.logs.commands._common import prepare, source_of, warn_missing_roles, writer
 
-    actx = AppContext.of(ctx)
-    sel = selection(
-        query=query,
-        index=index,
-        trace_ids=trace_id,
-        span_ids=span_id,
-        services=service,
-        level=level,
-        fields=field,
-        since=since,
-        start=from_,
-        end=to,
-        show=fields,
-        output=output,
-        utc=utc,
-        files=file,
-    )
-    filters = filters_of(actx, sel)
+    actx, sel, filters = prepare(ctx)
     lag_seconds = _seconds(lag, "--lag", 0.0) if lag else None
     pattern = _until(until)
     deadline = _deadline(timeout, default=60.0 if pattern else None)

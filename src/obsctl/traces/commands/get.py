@@ -133,10 +133,10 @@ def get_cmd(
 def _load(actx: AppContext, opts: GetOptions) -> list[Trace]:
     """The trace asked for; every trace of --file when no id is given."""
     from obsctl.core.errors import UsageError
+    from obsctl.core.ids import parse_trace_id
     from obsctl.traces.load import load_file
-    from obsctl.traces.model import normalize_trace_id
 
-    wanted = normalize_trace_id(opts.trace_id) if opts.trace_id else None
+    wanted = parse_trace_id(opts.trace_id) if opts.trace_id else None
     if opts.file is None:
         if wanted is None:
             raise UsageError(
