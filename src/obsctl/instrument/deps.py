@@ -23,7 +23,7 @@ PROMETHEUS_SPEC = ">=0.20,<1"
 SENTRY_SPEC = ">=2,<3"
 
 FRAMEWORK_PACKAGES = {
-    "fastapi": "opentelemetry-instrumentation-fastapi",
+    "fastapi": "opentelemetry-instrumentation-asgi",  # the official ASGI middleware; see web_fastapi.py
     "flask": "opentelemetry-instrumentation-flask",
     "django": "opentelemetry-instrumentation-django",
 }

@@ -22,9 +22,11 @@ def sample(tmp_path: Path):
     return make
 
 
-def run_python(root: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_python(root: Path, *args: str, timeout: float = 60,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the venv's python in the sample (its code importable, no span export, no network)."""
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "PYTEST_"))}
-    env.update({"PYTHONPATH": str(root), "OTEL_TRACES_EXPORTER": "none", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update({"PYTHONPATH": str(root), "OTEL_TRACES_EXPORTER": "none", "PYTHONDONTWRITEBYTECODE": "1", **extra})
     return subprocess.run([sys.executable, *args], cwd=root, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)

@@ -11,7 +11,7 @@ from obsctl.instrument import deps
 def test_required_defaults_and_clients():
     wanted = dict(deps.required("fastapi", ("httpx", "redis"), True, {}))
     assert wanted["opentelemetry-sdk"] == ">=1.45.0,<1.46"
-    assert wanted["opentelemetry-instrumentation-fastapi"] == ">=0.66b0,<0.67"
+    assert wanted["opentelemetry-instrumentation-asgi"] == ">=0.66b0,<0.67"
     assert wanted["opentelemetry-instrumentation-redis"] == ">=0.66b0,<0.67"
     assert wanted["sentry-sdk"] == ">=2,<3"
 

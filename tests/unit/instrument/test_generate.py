@@ -74,3 +74,56 @@ def test_generated_logging_has_no_ids_outside_spans_and_aware_timestamps(tmp_pat
     factory = logging.getLogRecordFactory()
     logs.get_logger("a"), logs.get_logger("b")
     assert logging.getLogRecordFactory() is factory, "get_logger must not chain record factories"
+
+
+def test_json_formatter_cached_head_matches_a_plain_encoding(tmp_path, monkeypatch):
+    """The formatter encodes a call site's fixed fields once; every line must still be the plain object."""
+    files = generate.package_files(_det("fastapi"), False)
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import logging
+    import time
+
+    from p.observability import logs  # type: ignore[import-not-found]
+
+    fmt = logs.JsonFormatter()
+    for message, extra in (("a \"quoted\" é\n", None), ("again", {"k": [1, {"x": None}]}),
+                           ("override", {"level": "CUSTOM", "message": "replaced", "timestamp": "t"})):
+        record = logging.LogRecord("svc.mod", logging.WARNING, "/src/mod.py", 12, message, None, None, func="f")
+        if extra is not None:
+            record.extra_fields = extra
+        entry = json.loads(fmt.format(record))
+        want = {"level": "WARNING", "logger": "svc.mod", "message": message, "module": "mod", "function": "f",
+                "line": 12, "service": "my-svc", **(extra or {})}
+        assert {k: v for k, v in entry.items() if k != "timestamp" or "timestamp" in (extra or {})} == want
+    created = time.time()
+    record = logging.LogRecord("x", logging.INFO, "f.py", 1, "m", None, None)
+    record.created = created
+    from datetime import datetime, timezone
+
+    expected = datetime.fromtimestamp(created, tz=timezone.utc).isoformat(timespec="milliseconds")
+    assert json.loads(fmt.format(record))["timestamp"] == expected
+
+
+def test_json_formatter_timestamps_equal_datetime_isoformat(tmp_path, monkeypatch):
+    files = generate.package_files(_det("fastapi"), False)
+    for path, text in files.items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import random
+    from datetime import datetime, timezone
+
+    from p.observability import logs  # type: ignore[import-not-found]
+
+    fmt = logs.JsonFormatter()
+    rng = random.Random(7)
+    stamps = [1_796_000_000 + rng.random() * 86_400 for _ in range(20_000)]
+    stamps += [1_796_000_000.9999996, 1_796_000_000.0004999, 1_796_000_000.0005, 1_796_000_000.999]
+    for created in stamps:
+        want = datetime.fromtimestamp(created, tz=timezone.utc).isoformat(timespec="milliseconds")
+        assert fmt._timestamp(created) == want, created
