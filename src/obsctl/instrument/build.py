@@ -30,6 +30,7 @@ class InitOptions:
     ops: bool = True
     sentry: bool = False
     force: bool = False
+    sample_ratio: float = 0.1
 
 
 def describe(det: Detection) -> list[str]:
@@ -49,6 +50,13 @@ def describe(det: Detection) -> list[str]:
     return lines
 
 
+def sampling_line(ratio: float) -> str:
+    """How traces will be sampled, for the plan."""
+    share = "every new trace" if ratio >= 1 else f"{ratio:.0%} of new traces" if ratio > 0 else "no new trace"
+    return (f"sampling    {share}, and every request whose caller sent a sampled traceparent "
+            "(OTEL_TRACES_SAMPLER_ARG overrides)")
+
+
 def _uses_gunicorn(det: Detection) -> bool:
     return det.serving is not None and det.serving.server == "gunicorn"
 
@@ -60,7 +68,7 @@ def _own_gunicorn_conf(det: Detection, tracked: dict[str, str]) -> bool:
 
 def wanted_files(det: Detection, opts: InitOptions, tracked: dict[str, str]) -> dict[Path, str]:
     """Every generated file for these options (`tracked`: the manifest's hashes of earlier runs)."""
-    files = generate.package_files(det, opts.sentry)
+    files = generate.package_files(det, opts.sentry, opts.sample_ratio)
     if opts.ops:
         files.update(ops.ops_files(det))
     if _uses_gunicorn(det) and _own_gunicorn_conf(det, tracked):
@@ -71,7 +79,8 @@ def wanted_files(det: Detection, opts: InitOptions, tracked: dict[str, str]) -> 
 def init_plan(det: Detection, opts: InitOptions) -> Plan:
     """Everything `init` would do; a no-op plan when the project is already instrumented."""
     root = det.root
-    plan = Plan(root=root, summary=describe(det), lock_command=det.packaging.lock_command)
+    plan = Plan(root=root, summary=[*describe(det), sampling_line(opts.sample_ratio)],
+                lock_command=det.packaging.lock_command)
     manifest = load_manifest(root, det.obs_dir) or {"generated": {}, "edits": {}}
     if manifest["generated"] == {} and (root / det.obs_dir).exists():
         raise UsageError(

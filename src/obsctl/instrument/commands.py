@@ -53,6 +53,7 @@ Examples:
   obsctl instrument init --dry-run
   obsctl instrument init --dry-run --show-new | less
   obsctl instrument init --app myservice.main:create_app --sentry
+  obsctl instrument init --sample-ratio 1        # keep every trace (development)
   obsctl instrument init services/api --no-ops""",
 )
 def init(
@@ -72,14 +73,23 @@ def init(
     show_new: Annotated[
         bool, typer.Option("--show-new", help="With --dry-run, also print new files as diffs from /dev/null.")
     ] = False,
+    sample_ratio: Annotated[
+        float,
+        typer.Option("--sample-ratio", metavar="RATIO",
+                     help="Share of new traces kept, 0 to 1 (default 0.1; a caller's sampled traceparent is always kept)."),
+    ] = 0.1,
 ) -> None:
+    from obsctl.core.errors import UsageError
     from obsctl.instrument.build import InitOptions, init_plan
     from obsctl.instrument.detect import detect
     from obsctl.instrument.plan import apply, refuse_dirty
 
     out = _out(ctx)
+    if not 0 <= sample_ratio <= 1:
+        raise UsageError(f"--sample-ratio {sample_ratio:g} is not between 0 and 1",
+                         hint="pass a share such as 0.1 (10% of new traces) or 1 (every trace)")
     det = detect(path, app_spec)
-    plan = init_plan(det, InitOptions(ops=ops, sentry=sentry, force=force))
+    plan = init_plan(det, InitOptions(ops=ops, sentry=sentry, force=force, sample_ratio=sample_ratio))
     for line in plan.summary:
         out.info(line)
     if plan.noop:

@@ -30,7 +30,7 @@ def render(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def values(det: Detection, sentry: bool) -> dict[str, str]:
+def values(det: Detection, sentry: bool, sample_ratio: float = 0.1) -> dict[str, str]:
     clients = "".join(
         f'    ("{CLIENT_PACKAGES[c][1]}", "{CLIENT_PACKAGES[c][2]}"),\n' for c in det.clients
     )
@@ -54,12 +54,13 @@ def values(det: Detection, sentry: bool) -> dict[str, str]:
         "SENTRY_CALL": "\n    sentry.setup_sentry()" if sentry else "",
         "APP_PORT": port,
         "APP_TARGET": f"host.docker.internal:{port}",
+        "SAMPLE_RATIO": repr(float(sample_ratio)),
     }
 
 
-def package_files(det: Detection, sentry: bool) -> dict[Path, str]:
+def package_files(det: Detection, sentry: bool, sample_ratio: float = 0.1) -> dict[Path, str]:
     """Relative path -> content of every file of `<pkg>/observability/`."""
-    vals = values(det, sentry)
+    vals = values(det, sentry, sample_ratio)
     out = {det.obs_dir / name: render(template(f"package/{name}"), vals) for name in PACKAGE_FILES}
     out[det.obs_dir / "web.py"] = render(template(f"package/web_{det.framework}.py"), vals)
     if sentry:
