@@ -20,6 +20,19 @@ def _det(framework: str, clients: tuple[str, ...] = ()) -> Detection:
     )
 
 
+@pytest.fixture
+def generated_logs(tmp_path, monkeypatch):
+    """The generated FastAPI package written to tmp_path and importable; its `logs` module."""
+    for path, text in generate.package_files(_det("fastapi"), False).items():
+        target = tmp_path / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from p.observability import logs  # type: ignore[import-not-found]
+
+    return logs
+
+
 @pytest.mark.parametrize("framework", ["fastapi", "flask", "django"])
 @pytest.mark.parametrize("sentry", [False, True])
 def test_package_compiles(framework, sentry):
@@ -50,16 +63,10 @@ def test_ops_files_parse():
     assert {"prometheus", "alertmanager", "grafana", "jaeger", "filebeat"} <= set(compose["services"])
 
 
-def test_generated_logging_has_no_ids_outside_spans_and_aware_timestamps(tmp_path, monkeypatch):
-    files = generate.package_files(_det("fastapi"), False)
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    monkeypatch.syspath_prepend(str(tmp_path))
+def test_generated_logging_has_no_ids_outside_spans_and_aware_timestamps(generated_logs):
     import logging
 
-    from p.observability import logs  # type: ignore[import-not-found]
+    logs = generated_logs
 
     record = logging.LogRecord("x", logging.INFO, "f.py", 1, "hello %s", ("you",), None)
     entry = json.loads(logs.JsonFormatter().format(record))
@@ -76,18 +83,12 @@ def test_generated_logging_has_no_ids_outside_spans_and_aware_timestamps(tmp_pat
     assert logging.getLogRecordFactory() is factory, "get_logger must not chain record factories"
 
 
-def test_json_formatter_cached_head_matches_a_plain_encoding(tmp_path, monkeypatch):
+def test_json_formatter_cached_head_matches_a_plain_encoding(generated_logs):
     """The formatter encodes a call site's fixed fields once; every line must still be the plain object."""
-    files = generate.package_files(_det("fastapi"), False)
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    monkeypatch.syspath_prepend(str(tmp_path))
     import logging
     import time
 
-    from p.observability import logs  # type: ignore[import-not-found]
+    logs = generated_logs
 
     fmt = logs.JsonFormatter()
     for message, extra in (("a \"quoted\" é\n", None), ("again", {"k": [1, {"x": None}]}),
@@ -108,17 +109,11 @@ def test_json_formatter_cached_head_matches_a_plain_encoding(tmp_path, monkeypat
     assert json.loads(fmt.format(record))["timestamp"] == expected
 
 
-def test_json_formatter_timestamps_equal_datetime_isoformat(tmp_path, monkeypatch):
-    files = generate.package_files(_det("fastapi"), False)
-    for path, text in files.items():
-        target = tmp_path / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    monkeypatch.syspath_prepend(str(tmp_path))
+def test_json_formatter_timestamps_equal_datetime_isoformat(generated_logs):
     import random
     from datetime import datetime, timezone
 
-    from p.observability import logs  # type: ignore[import-not-found]
+    logs = generated_logs
 
     fmt = logs.JsonFormatter()
     rng = random.Random(7)
