@@ -29,6 +29,36 @@ def boom() -> dict:
 
 exporter = InMemorySpanExporter()
 tracing.setup_tracing().add_span_processor(SimpleSpanProcessor(exporter))
+
+import os
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.propagators.textmap import TextMapPropagator
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+class XParent(TextMapPropagator):  # a non-W3C propagator: `x-parent: <trace id>:<span id>`, sampled
+    def extract(self, carrier, context=None, getter=None):
+        context = context if context is not None else Context()
+        values = getter.get(carrier, "x-parent")
+        if not values:
+            return context
+        trace_id, span_id = values[0].split(":")
+        parent = trace.SpanContext(int(trace_id, 16), int(span_id, 16), is_remote=True,
+                                   trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED))
+        return trace.set_span_in_context(trace.NonRecordingSpan(parent), context)
+    def inject(self, carrier, context=None, setter=None):
+        pass
+    @property
+    def fields(self):
+        return {"x-parent"}
+
+client0 = TestClient(app)
+client0.get("/items/0")  # the shortcut has seen the default propagator before the app replaces it
+if os.environ.get("PROBE_X_PARENT"):
+    propagate.set_global_textmap(CompositePropagator([TraceContextTextMapPropagator(), XParent()]))
+    client0.get("/items/9", headers={"x-parent": "3af7651916cd43dd8448eb211c80319c:e7ad6b7169203331"})
+    exporter.clear()
 client = TestClient(app, raise_server_exceptions=False)
 requests = []
 for i in range(200):
@@ -139,3 +169,12 @@ def test_always_on_sampler_traces_every_request_through_the_middleware(shop):
     server = [s for s in spans if s["kind"] == "SERVER"]
     assert len({s["trace_id"] for s in server}) == len(server), "one server span per trace"
     assert {a["trace_id"] for a in items} - {"1af7651916cd43dd8448eb211c80319c"} <= {s["trace_id"] for s in server}
+
+
+@pytest.mark.slow
+def test_a_propagator_reading_other_headers_is_asked_for_every_request(shop):
+    spans, _, access = _run(shop, {"PROBE_X_PARENT": "1", "OTEL_TRACES_SAMPLER_ARG": "0"})
+    followed = [a for a in access if a.get("trace_id") == "3af7651916cd43dd8448eb211c80319c"]
+    assert len(followed) == 1 and followed[0]["path"] == "/items/9", "the x-parent header made the parent"
+    roots = [a for a in access if a["path"].startswith("/items/")]
+    assert all(a.get("trace_id") for a in roots)
