@@ -9,10 +9,12 @@
   instrumentator   prometheus-fastapi-instrumentator's Instrumentator().instrument(app).expose(app)
 
 Every server is uvicorn with one worker on 127.0.0.1; the load is a separate process of keep-alive
-http.client threads. Rounds are interleaved (order rotated) so machine drift hits all alike; medians
-of req/s and of the server process's CPU per request (from /proc) are printed
-with the added microseconds per request and the percentage over bare. Goal: obsctl <= 5% with the
-default sampler, and below the zero-code auto-instrumentation.
+http.client threads. Each measurement starts a fresh server: two identical bare servers were
+measured 3-5% apart for their whole life (memory layout, hash seed), a bias that interleaving a
+single process per variant cannot remove. Rounds are interleaved (order rotated) so machine drift
+hits all alike; medians of req/s and of the server process's CPU per request (from /proc) are printed
+with the added microseconds per request, the percentage over bare and the spread of the per-round
+percentages. Goal: obsctl <= 5% with the default sampler, and below the zero-code auto-instrumentation.
 
     .venv/bin/python bench/instrument_bench.py [--quick]
 """
@@ -159,6 +161,34 @@ def load(port: int, seconds: float, conns: int, pid: int) -> tuple[float, float]
     return float(rate), (process_cpu(pid) - before) / max(1, int(count)) * 1e6
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+
+
+def measure(kind: str, cwd: Path, sink: str, extra: dict[str, str], warm: float, seconds: float,
+            conns: int) -> tuple[float, float]:
+    """(req/s, server CPU us per request) of one fresh server, after a warm-up."""
+    port = free_port()
+    proc = start(kind, cwd, port, sink, extra)
+    try:
+        wait_ready(port)
+        load(port, warm, conns, proc.pid)
+        return load(port, seconds, conns, proc.pid)
+    finally:
+        stop(proc)
+
+
+def spread(values: list[float], base: list[float]) -> str:
+    """p25..p75 of the per-round percentage over bare (same round, so drift cancels)."""
+    pct = sorted((v / b - 1) * 100 for v, b in zip(values, base))
+    q = statistics.quantiles(pct, n=4) if len(pct) > 1 else [pct[0], pct[0], pct[0]]
+    return f"{q[0]:+.1f}..{q[2]:+.1f}%"
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     rounds, seconds, conns = (3, 2.0, 4) if quick else (11, 3.0, 4)
@@ -166,7 +196,6 @@ def main() -> int:
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     sink_url = f"http://127.0.0.1:{sink.server_address[1]}"
     base = Path(tempfile.mkdtemp(prefix="obsctl-bench-"))
-    procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     rps: dict[str, list[float]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
     try:
@@ -174,43 +203,32 @@ def main() -> int:
         variants: list[tuple[str, str, Path, dict[str, str]]] = [(name, name, cwd, {}) for name, cwd in projects.items()]
         # what the default sampler buys: the same obsctl app keeping every trace
         variants.insert(2, ("obsctl 100%", "obsctl", projects["obsctl"], {"OTEL_TRACES_SAMPLER_ARG": "1"}))
-        for label, kind, cwd, extra in variants:
-            port = free_port()
-            procs[label] = (start(kind, cwd, port, sink_url, extra), port)
-        for _, port in procs.values():
-            wait_ready(port)
-        for proc, port in procs.values():
-            load(port, 1.0, conns, proc.pid)  # warm-up
-        names = list(procs)
         for r in range(rounds):  # interleaved, the order rotated each round: drift hits every variant alike
-            for name in names[r % len(names):] + names[:r % len(names)]:
-                proc, port = procs[name]
-                rate, cpu_us = load(port, seconds, conns, proc.pid)
-                rps[name].append(rate)
-                cpu[name].append(cpu_us)
+            for label, kind, cwd, extra in variants[r % len(variants):] + variants[:r % len(variants)]:
+                rate, cpu_us = measure(kind, cwd, sink_url, extra, 1.0, seconds, conns)
+                rps[label].append(rate)
+                cpu[label].append(cpu_us)
     finally:
-        for proc, _ in procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
         sink.shutdown()
         shutil.rmtree(base, ignore_errors=True)
     bare = statistics.median(rps["bare"])
-    print(f"{rounds} interleaved rounds x {seconds:g}s, {conns} keep-alive connections, 1 uvicorn worker each")
-    print(f"{'variant':<16}{'req/s (median)':>16}{'added us/req':>14}{'vs bare':>10}")
+    print(f"{rounds} interleaved rounds x {seconds:g}s, a fresh server per measurement, {conns} keep-alive "
+          "connections, 1 uvicorn worker each")
+    print(f"{'variant':<16}{'req/s (median)':>16}{'added us/req':>14}{'vs bare':>10}{'p25..p75':>18}")
+    inverse = [1 / v for v in rps["bare"]]
     for name, values in rps.items():
         med = statistics.median(values)
         added = (1 / med - 1 / bare) * 1e6
-        print(f"{name:<16}{med:>16.0f}{added:>14.0f}{(bare / med - 1) * 100:>9.1f}%")
+        print(f"{name:<16}{med:>16.0f}{added:>14.0f}{(bare / med - 1) * 100:>9.1f}%"
+              f"{spread([1 / v for v in values], inverse):>18}")
     base_cpu = statistics.median(cpu["bare"])
     print("\nServer CPU per request under the same load (user + system of the uvicorn process, all threads:")
     print("request handling, span export, logging; steadier than req/s on a shared machine)")
-    print(f"{'variant':<16}{'CPU us/req':>16}{'added us/req':>14}{'vs bare':>10}")
+    print(f"{'variant':<16}{'CPU us/req':>16}{'added us/req':>14}{'vs bare':>10}{'p25..p75':>18}")
     for name, values in cpu.items():
         med = statistics.median(values)
-        print(f"{name:<16}{med:>16.0f}{med - base_cpu:>14.0f}{(med / base_cpu - 1) * 100:>9.1f}%")
+        print(f"{name:<16}{med:>16.0f}{med - base_cpu:>14.0f}{(med / base_cpu - 1) * 100:>9.1f}%"
+              f"{spread(values, cpu['bare']):>18}")
     ours = (bare / statistics.median(rps["obsctl"]) - 1) * 100
     zero = (bare / statistics.median(rps["zero-code"]) - 1) * 100
     print(f"\ngoal, req/s: obsctl (default sampler) {ours:+.1f}% vs bare (goal <= 5%: "
