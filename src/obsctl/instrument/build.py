@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from obsctl.core.errors import UsageError
-from obsctl.instrument import deps, generate, ops
+from obsctl.instrument import DEFAULT_SAMPLE_RATIO, deps, generate, ops
 from obsctl.instrument.detect import Detection
 from obsctl.instrument.patch import patch_source
 from obsctl.instrument.plan import (
@@ -30,7 +30,7 @@ class InitOptions:
     ops: bool = True
     sentry: bool = False
     force: bool = False
-    sample_ratio: float = 0.1
+    sample_ratio: float = DEFAULT_SAMPLE_RATIO
 
 
 def describe(det: Detection) -> list[str]:
@@ -52,7 +52,7 @@ def describe(det: Detection) -> list[str]:
 
 def sampling_line(ratio: float) -> str:
     """How traces will be sampled, for the plan."""
-    share = "every new trace" if ratio >= 1 else f"{ratio:.0%} of new traces" if ratio > 0 else "no new trace"
+    share = "every new trace" if ratio >= 1 else f"{ratio * 100:g}% of new traces" if ratio > 0 else "no new trace"
     return (f"sampling    {share}, and every request whose caller sent a sampled traceparent "
             "(OTEL_TRACES_SAMPLER_ARG overrides)")
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from obsctl.instrument import DEFAULT_SAMPLE_RATIO
+
 HELP = """Scaffold OpenTelemetry traces, Prometheus metrics, JSON logs with trace ids and health
 endpoints into a FastAPI, Flask or Django service, as reviewable code.
 
@@ -76,8 +78,8 @@ def init(
     sample_ratio: Annotated[
         float,
         typer.Option("--sample-ratio", metavar="RATIO",
-                     help="Share of new traces kept, 0 to 1 (default 0.1; a caller's sampled traceparent is always kept)."),
-    ] = 0.1,
+                     help="Share of new traces kept, 0 to 1 (default 0.05; a caller's sampled traceparent is always kept)."),
+    ] = DEFAULT_SAMPLE_RATIO,
 ) -> None:
     from obsctl.core.errors import UsageError
     from obsctl.instrument.build import InitOptions, init_plan
@@ -87,7 +89,7 @@ def init(
     out = _out(ctx)
     if not 0 <= sample_ratio <= 1:
         raise UsageError(f"--sample-ratio {sample_ratio:g} is not between 0 and 1",
-                         hint="pass a share such as 0.1 (10% of new traces) or 1 (every trace)")
+                         hint="pass a share such as 0.05 (5% of new traces) or 1 (every trace)")
     det = detect(path, app_spec)
     plan = init_plan(det, InitOptions(ops=ops, sentry=sentry, force=force, sample_ratio=sample_ratio))
     for line in plan.summary:

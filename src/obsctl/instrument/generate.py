@@ -10,6 +10,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from obsctl.instrument import DEFAULT_SAMPLE_RATIO
 from obsctl.instrument.deps import CLIENT_PACKAGES
 from obsctl.instrument.detect import Detection
 
@@ -30,7 +31,7 @@ def render(text: str, values: dict[str, str]) -> str:
     return text
 
 
-def values(det: Detection, sentry: bool, sample_ratio: float = 0.1) -> dict[str, str]:
+def values(det: Detection, sentry: bool, sample_ratio: float = DEFAULT_SAMPLE_RATIO) -> dict[str, str]:
     clients = "".join(
         f'    ("{CLIENT_PACKAGES[c][1]}", "{CLIENT_PACKAGES[c][2]}"),\n' for c in det.clients
     )
@@ -58,7 +59,7 @@ def values(det: Detection, sentry: bool, sample_ratio: float = 0.1) -> dict[str,
     }
 
 
-def package_files(det: Detection, sentry: bool, sample_ratio: float = 0.1) -> dict[Path, str]:
+def package_files(det: Detection, sentry: bool, sample_ratio: float = DEFAULT_SAMPLE_RATIO) -> dict[Path, str]:
     """Relative path -> content of every file of `<pkg>/observability/`."""
     vals = values(det, sentry, sample_ratio)
     out = {det.obs_dir / name: render(template(f"package/{name}"), vals) for name in PACKAGE_FILES}

@@ -304,3 +304,14 @@ def test_files_of_an_earlier_run_stay_tracked_for_remove(run_cli, sample):
     assert (root / "shop/observability/sentry.py").is_file()
     assert run_cli(["instrument", "remove", str(root)]).exit_code == 0
     assert samples.snapshot(root) == before
+
+
+@pytest.mark.parametrize("ratio", ["1.5", "-0.1"])
+def test_sample_ratio_outside_zero_to_one_is_refused_before_anything_is_written(run_cli, sample, ratio):
+    root = sample("fastapi-pep621")
+    before = samples.snapshot(root)
+    result = run_cli(["instrument", "init", str(root), "--sample-ratio", ratio])
+    assert result.exit_code == 2
+    assert f"--sample-ratio {float(ratio):g} is not between 0 and 1" in result.stderr
+    assert "0.05 (5% of new traces)" in result.stderr
+    assert samples.snapshot(root) == before

@@ -122,3 +122,18 @@ def test_json_formatter_timestamps_equal_datetime_isoformat(generated_logs):
     for created in stamps:
         want = datetime.fromtimestamp(created, tz=timezone.utc).isoformat(timespec="milliseconds")
         assert fmt._timestamp(created) == want, created
+
+
+@pytest.mark.parametrize(("ratio", "written"), [(None, "0.05"), (0.25, "0.25"), (1.0, "1.0"), (0.0, "0.0")])
+def test_sample_ratio_is_written_into_the_generated_config(ratio, written):
+    files = (generate.package_files(_det("fastapi"), False) if ratio is None
+             else generate.package_files(_det("fastapi"), False, ratio))
+    assert f"DEFAULT_SAMPLE_RATIO = {written}\n" in files[Path("p/observability/config.py")]
+
+
+@pytest.mark.parametrize(("ratio", "share"), [(0.05, "5% of new traces"), (0.025, "2.5% of new traces"),
+                                              (1.0, "every new trace"), (0.0, "no new trace")])
+def test_plan_sampling_line_names_the_share(ratio, share):
+    from obsctl.instrument.build import sampling_line
+
+    assert sampling_line(ratio).startswith(f"sampling    {share}, and every request whose caller")
