@@ -9,7 +9,6 @@ and uvicorn's. The two lines uvicorn logs before that call stay in its format.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.instrument import samples
+from tests.integration.instrument.conftest import serve_env
 from tests.integration.servers import free_port, wait_until
 
 PRE_STARTUP = re.compile(r"(Started server process \[\d+\]|Waiting for application startup\.)$")
@@ -33,13 +32,10 @@ def _status(url: str) -> int:
 
 
 @pytest.mark.slow
-def test_uvicorn_run_in_main_logs_json_and_one_access_line_per_request(run_cli, tmp_path):
-    (tmp_path / "shop").mkdir()
-    root = samples.build(tmp_path / "shop", "fastapi-pep621")
-    assert run_cli(["instrument", "init", str(root), "--no-ops"]).exit_code == 0
+def test_uvicorn_run_in_main_logs_json_and_one_access_line_per_request(instrumented_shop, tmp_path):
+    root = instrumented_shop
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update({"PYTHONPATH": str(root), "OTEL_TRACES_EXPORTER": "none", "PYTHONUNBUFFERED": "1"})
+    env = serve_env(root, PYTHONUNBUFFERED="1")
     out = tmp_path / "stdout"
     with out.open("w") as sink:
         app = subprocess.Popen([sys.executable, "-c", SERVE.format(port=port)], cwd=root, env=env, stdout=sink,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from tests.integration.instrument import samples
+from tests.integration.instrument.conftest import serve_env
 from tests.integration.servers import free_port, start_prometheus, wait_until
 
 
@@ -22,13 +21,10 @@ def _get(url: str) -> dict:
 
 
 @pytest.mark.slow
-def test_prometheus_stores_route_series_and_exemplars(run_cli, tmp_path):
-    (tmp_path / "shop").mkdir()
-    root = samples.build(tmp_path / "shop", "fastapi-pep621")
-    assert run_cli(["instrument", "init", str(root), "--no-ops"]).exit_code == 0
+def test_prometheus_stores_route_series_and_exemplars(instrumented_shop, tmp_path):
+    root = instrumented_shop
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update({"PYTHONPATH": str(root), "OTEL_TRACES_EXPORTER": "none"})
+    env = serve_env(root)
     app = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "shop.main:app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
